@@ -1,0 +1,42 @@
+"""Fixtures of the over-sampling tests: one torch thread, fast settings, data."""
+
+import numpy as np
+import pytest
+import torch
+
+# Tiny networks and few epochs: the tests check behaviour, not sample quality
+# (the real-data tests train a little longer).
+FAST = {
+    "latent_dim": 8,
+    "generator_hidden": (16,),
+    "critic_hidden": (16,),
+    "max_epochs": 2,
+    "batch_size": 16,
+    "n_critic": 1,
+}
+
+
+@pytest.fixture(autouse=True, scope="package")
+def one_torch_thread():
+    # The networks here are tiny: threading costs more than it gives, and CI
+    # runs on 2 shared cores.
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture
+def fast_params():
+    return dict(FAST)
+
+
+@pytest.fixture
+def toy():
+    """Three classes (40/25/15 rows) x 6 features, float32, with a covariate."""
+    rng = np.random.RandomState(0)
+    y = np.array(["a"] * 40 + ["b"] * 25 + ["c"] * 15)
+    X = (rng.randn(y.size, 6) + (y == "b")[:, None] * 2.0).astype(np.float32)
+    status = np.array(["tumor", "normal"] * 40)[: y.size]
+    status[:30], status[30:40] = "tumor", "normal"  # class a: 30 tumor, 10 normal
+    return X, y, status
