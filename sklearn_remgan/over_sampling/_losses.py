@@ -24,7 +24,22 @@ class WassersteinLoss(nn.Module):
     """
 
     def forward(self, score_fake, score_real=None):
-        """Critic loss when ``score_real`` is given, else the generator loss."""
+        """Critic loss when ``score_real`` is given, else the generator loss.
+
+        Parameters
+        ----------
+        score_fake : torch.Tensor of shape (batch,) or (batch, 1)
+            Critic scores of generated rows.
+        score_real : torch.Tensor of shape (batch,) or (batch, 1), default=None
+            Critic scores of real rows. When None, the generator loss
+            ``-mean(score_fake)`` is returned; otherwise the critic loss
+            ``mean(score_fake) - mean(score_real)``.
+
+        Returns
+        -------
+        loss : torch.Tensor
+            Scalar loss to minimise, differentiable with respect to the scores.
+        """
         if score_real is None:
             return -score_fake.mean()
         return score_fake.mean() - score_real.mean()

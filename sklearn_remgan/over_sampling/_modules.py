@@ -74,7 +74,23 @@ class Generator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, z, condition=None):
-        """Map noise ``z`` of shape (batch, latent_dim) and a condition to rows."""
+        """Map noise ``z`` of shape (batch, latent_dim) and a condition to rows.
+
+        Parameters
+        ----------
+        z : torch.Tensor of shape (batch, latent_dim)
+            Latent noise, one row per generated profile (typically standard
+            normal).
+        condition : torch.Tensor of shape (batch, n_conditions), default=None
+            Condition vector of each row (one-hot of the class and of each
+            covariate), concatenated to ``z``. Required when the generator is
+            conditional (``n_conditions > 0``); ignored otherwise.
+
+        Returns
+        -------
+        rows : torch.Tensor of shape (batch, n_features)
+            Generated expression profiles.
+        """
         if self.n_conditions:
             z = torch.cat([z, condition.to(z.dtype)], dim=1)
         return self.net(z)
@@ -126,15 +142,59 @@ class Critic(nn.Module):
         self.head = nn.Sequential(*head)
 
     def condition_term(self, condition):
-        """First-layer contribution of the condition (0 when unconditional)."""
+        """First-layer contribution of the condition (0 when unconditional).
+
+        Parameters
+        ----------
+        condition : torch.Tensor of shape (batch, n_conditions) or None
+            Condition vector of each row (one-hot of the class and of each
+            covariate). None, or an unconditional critic, gives no
+            contribution.
+
+        Returns
+        -------
+        term : torch.Tensor of shape (batch, hidden[0]) or float
+            ``input_c(condition)``, the bias-free condition part of the first
+            layer, or ``0.0`` when there is no condition.
+        """
         if self.input_c is None or condition is None:
             return 0.0
         return self.input_c(condition.to(self.input_c.weight.dtype))
 
     def preactivation(self, x, condition=None):
-        """First-layer pre-activation of rows ``x`` under ``condition``."""
+        """First-layer pre-activation of rows ``x`` under ``condition``.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (batch, n_features)
+            Expression profiles (real, generated or interpolated rows).
+        condition : torch.Tensor of shape (batch, n_conditions), default=None
+            Condition vector of each row; None (or an unconditional critic)
+            uses the gene part of the first layer only.
+
+        Returns
+        -------
+        preactivation : torch.Tensor of shape (batch, hidden[0])
+            ``input_x(x) + input_c(condition)``, before the first LeakyReLU.
+        """
         return self.input_x(x) + self.condition_term(condition)
 
     def forward(self, x, condition=None):
-        """Score rows ``x`` of shape (batch, n_features); returns (batch, 1)."""
+        """Score rows ``x`` of shape (batch, n_features); returns (batch, 1).
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (batch, n_features)
+            Expression profiles to score (real, generated or interpolated rows).
+        condition : torch.Tensor of shape (batch, n_conditions), default=None
+            Condition vector of each row (one-hot of the class and of each
+            covariate); None (or an unconditional critic) scores the genes
+            alone.
+
+        Returns
+        -------
+        score : torch.Tensor of shape (batch, 1)
+            Unbounded critic score of each row; higher means more like the
+            real rows under that condition.
+        """
         return self.head(self.preactivation(x, condition))

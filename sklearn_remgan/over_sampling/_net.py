@@ -55,6 +55,12 @@ class WGANGPNet(NeuralNet):
     seed : int or None, default=None
         Seeds the shuffling of the training batches (a fresh
         ``torch.Generator`` per fit); None uses torch's global generator.
+    optimizer : type, default=torch.optim.Adam
+        Optimizer of the generator (``module_``) only; arguments via
+        ``optimizer__name`` (``lr`` defaults to the net's ``lr``).
+    train_split : None or callable, default=None
+        The skorch train/validation split. Keep None: a GAN has no validation
+        loss, and :meth:`validation_step` raises ``NotImplementedError``.
     **kwargs
         Passed to :class:`skorch.NeuralNet` (``optimizer``, ``lr``,
         ``max_epochs``, ``batch_size``, ``device``, ``callbacks``, ...).
@@ -152,7 +158,23 @@ class WGANGPNet(NeuralNet):
         return self
 
     def initialize_optimizer(self, triggered_directly=None):
-        """Build ``optimizer_`` (generator only) and ``critic_optimizer_``."""
+        """Build ``optimizer_`` (generator only) and ``critic_optimizer_``.
+
+        ``optimizer_`` gets the generator's parameters only (not the
+        critic's, unlike skorch's default); ``lr`` is the net's ``lr`` unless
+        ``optimizer__lr`` or ``critic_optimizer__lr`` is set.
+
+        Parameters
+        ----------
+        triggered_directly : None, default=None
+            Deprecated skorch argument, kept for signature compatibility with
+            :meth:`skorch.NeuralNet.initialize_optimizer`; ignored.
+
+        Returns
+        -------
+        self : WGANGPNet
+            The net, with both optimizers initialized.
+        """
         args, kwargs = self.get_params_for_optimizer(
             "optimizer", self.module_.named_parameters()
         )
@@ -164,7 +186,26 @@ class WGANGPNet(NeuralNet):
         return self
 
     def get_iterator(self, dataset, training=False):
-        """Data loader; training batches are shuffled by a ``seed``-ed generator."""
+        """Data loader; training batches are shuffled by a ``seed``-ed generator.
+
+        Parameters
+        ----------
+        dataset : torch.utils.data.Dataset
+            Usually a :class:`skorch.dataset.Dataset` of pairs (real row,
+            condition vector), i.e. ``X`` of shape (n_samples, n_features) and
+            ``y`` of shape (n_samples, n_conditions).
+        training : bool, default=False
+            Whether the loader is for training: then ``iterator_train`` is
+            used (shuffled, last incomplete batch dropped), with a fresh
+            ``torch.Generator`` seeded by ``seed`` for the shuffling when
+            ``seed`` is set and no ``iterator_train__generator`` is given.
+            Otherwise ``iterator_valid``, as in skorch.
+
+        Returns
+        -------
+        iterator : torch.utils.data.DataLoader
+            Loader yielding batches ``(real, condition)``.
+        """
         if training and self.seed is not None:
             kwargs = self.get_params_for("iterator_train")
             if "generator" not in kwargs:
@@ -201,6 +242,19 @@ class WGANGPNet(NeuralNet):
 
     def train_step(self, batch, **fit_params):
         """One critic update, plus one generator update every ``n_critic`` batches.
+
+        Parameters
+        ----------
+        batch : tuple of torch.Tensor
+            ``(real, condition)`` from the training loader: ``real`` of shape
+            (batch_size, n_features) holds real rows, ``condition`` of shape
+            (batch_size, n_conditions) their condition vectors (one-hot class
+            and covariates; zero columns for an unconditional net). Both are
+            moved to ``device``; generated rows are drawn under the same
+            conditions.
+        **fit_params : dict
+            Extra arguments of ``fit``, accepted for compatibility with
+            :meth:`skorch.NeuralNet.train_step`; unused.
 
         Returns
         -------
@@ -250,7 +304,22 @@ class WGANGPNet(NeuralNet):
         return {"loss": loss.detach(), "y_pred": None}
 
     def validation_step(self, batch, **fit_params):
-        """Not supported: a GAN has no validation loss (``train_split=None``)."""
+        """Not supported: a GAN has no validation loss (``train_split=None``).
+
+        Parameters
+        ----------
+        batch : tuple of torch.Tensor
+            ``(real, condition)`` from the validation loader, as in
+            :meth:`train_step`; never used.
+        **fit_params : dict
+            Extra arguments of ``fit``, accepted for compatibility with
+            :meth:`skorch.NeuralNet.validation_step`; unused.
+
+        Raises
+        ------
+        NotImplementedError
+            Always; keep ``train_split=None``.
+        """
         raise NotImplementedError(
             "WGANGPNet has no validation step; keep train_split=None."
         )

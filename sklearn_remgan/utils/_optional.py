@@ -41,11 +41,33 @@ def import_optional(module, caller):
 
 
 def check_matplotlib_support(caller):
-    """Return ``matplotlib.pyplot`` or raise an ImportError naming the extra."""
+    """Return ``matplotlib.pyplot`` or raise an ImportError naming the extra.
+
+    Parameters
+    ----------
+    caller : str
+        What needs matplotlib, named in the error message.
+
+    Returns
+    -------
+    pyplot : module
+        ``matplotlib.pyplot``.
+    """
     import_optional("matplotlib", caller)
     return import_optional("matplotlib.pyplot", caller)
 
 
 def check_pot_support(caller):
-    """Return the POT module ``ot`` or raise an ImportError naming the extra."""
+    """Return the POT module ``ot`` or raise an ImportError naming the extra.
+
+    Parameters
+    ----------
+    caller : str
+        What needs POT, named in the error message.
+
+    Returns
+    -------
+    ot : module
+        The POT package.
+    """
     return import_optional("ot", caller)

@@ -50,7 +50,15 @@ def check_finite_2d(X, *, name="X", dtype=(np.float32, np.float64), min_samples=
 
 
 def check_same_width(A, B, *, names=("real", "generated")):
-    """Raise a ValueError naming both widths when ``A`` and ``B`` differ in columns."""
+    """Raise a ValueError naming both widths when ``A`` and ``B`` differ in columns.
+
+    Parameters
+    ----------
+    A, B : ndarray of shape (n_samples, n_features)
+        The two sets to compare.
+    names : tuple of str, default=("real", "generated")
+        How ``A`` and ``B`` are called in the error message.
+    """
     if A.shape[1] != B.shape[1]:
         raise ValueError(
             f"{names[0]} and {names[1]} must have the same number of features; got "
