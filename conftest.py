@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 # The real data sets sit beside the checkout (../shared/data); REMGAN_SHARED_DATA
 # points elsewhere when the layout differs.
@@ -24,6 +25,17 @@ def load_shared_set(name):
         root / f"{name}.obs.csv", index_col=0, dtype={"sample_type_code": str}
     )
     return npz["X"], npz["var_names"], obs
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_torch_thread():
+    # The test networks are tiny: a second intra-op thread costs more than it
+    # gives, and on a shared 2-core machine OpenMP spin-waiting makes it many
+    # times slower.
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
 
 
 @pytest.fixture(scope="session")

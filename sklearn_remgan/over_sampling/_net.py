@@ -6,6 +6,7 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog, ProgressBar
 
+from sklearn_remgan.over_sampling._callbacks import EpochProgressBar
 from sklearn_remgan.over_sampling._losses import WassersteinLoss, fused_critic_loss
 
 #: Per-batch values recorded by ``train_step`` and averaged per epoch.
@@ -140,7 +141,9 @@ class WGANGPNet(NeuralNet):
         callbacks += [
             (key, PassthroughScoring(name=key, on_train=True)) for key in HISTORY_KEYS
         ]
-        if self.verbose:
+        if self.verbose == 1:
+            callbacks += [("progress_bar", EpochProgressBar(HISTORY_KEYS))]
+        elif self.verbose:
             callbacks += [
                 ("progress_bar", ProgressBar(postfix_keys=list(HISTORY_KEYS))),
                 (

@@ -1,5 +1,6 @@
 """WGANGPSampler: an imbalanced-learn over-sampler backed by a conditional WGAN-GP."""
 
+import inspect
 import os
 from collections.abc import Mapping
 from numbers import Integral, Real
@@ -41,6 +42,14 @@ CHECKPOINT_FILES = {
 
 # Rows generated per forward pass in ``sample``.
 _SAMPLE_CHUNK = 4096
+
+
+def _accepts(method, name):
+    """Whether ``method`` takes a keyword argument called ``name``."""
+    params = inspect.signature(method).parameters
+    return name in params or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
+    )
 
 
 def _largest_remainder(total, weights):
@@ -167,8 +176,10 @@ class WGANGPSampler(BaseOverSampler):
         on CPUs and GPUs with bf16 matrix units); sampling is float32.
 
     verbose : int, default=0
-        0 prints nothing; 1 or more shows a progress bar with the losses and
-        a per-epoch table.
+        0 prints nothing; 1 shows one progress bar over the epochs with the
+        last epoch's losses (critic, generator, gradient penalty, Wasserstein
+        estimate); 2 or more shows skorch's per-epoch bar over the batches and
+        a table row per epoch.
 
     checkpoint_dir : str or path-like, default=None
         Directory where the generator, critic, optimizers and history are
@@ -191,6 +202,13 @@ class WGANGPSampler(BaseOverSampler):
         ``aligner_`` and fitted on a generated pool (one row per training row,
         same condition) against the training rows; every generated batch then
         goes through ``aligner_.transform``.
+
+    keep_training_data : bool, default=True
+        Keep the training rows as ``X_fit_`` (and their labels as ``y_fit_``).
+        :class:`~sklearn_remgan.REMScorer` then fits its PCA on them and can
+        tell a generator that copies its training rows from one that draws
+        fresh rows; set False to save the memory (and pickle size) of one
+        copy of the training matrix.
 
     Attributes
     ----------
@@ -223,6 +241,12 @@ class WGANGPSampler(BaseOverSampler):
 
     aligner_ : estimator
         The fitted clone of ``aligner`` (only when ``aligner`` is given).
+
+    X_fit_ : ndarray of shape (n_samples, n_features)
+        The training rows (only with ``keep_training_data=True``).
+
+    y_fit_ : ndarray of shape (n_samples,)
+        Their labels (only with ``keep_training_data=True``).
 
     random_state_ : numpy.random.RandomState
         Source of the noise drawn by :meth:`sample` (advanced at each call),
@@ -297,6 +321,7 @@ class WGANGPSampler(BaseOverSampler):
         "checkpoint_dir": [str, os.PathLike, None],
         "resume_from": [str, os.PathLike, None],
         "aligner": [HasMethods(["fit", "transform"]), None],
+        "keep_training_data": ["boolean"],
     }
 
     def __init__(
@@ -322,6 +347,7 @@ class WGANGPSampler(BaseOverSampler):
         checkpoint_dir=None,
         resume_from=None,
         aligner=None,
+        keep_training_data=True,
     ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.random_state = random_state
@@ -343,6 +369,7 @@ class WGANGPSampler(BaseOverSampler):
         self.checkpoint_dir = checkpoint_dir
         self.resume_from = resume_from
         self.aligner = aligner
+        self.keep_training_data = keep_training_data
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -632,6 +659,11 @@ class WGANGPSampler(BaseOverSampler):
                 "row. Drop or merge them."
             )
         self.device_ = self._resolve_device()
+        if self.keep_training_data:
+            self.X_fit_, self.y_fit_ = X, y
+        else:
+            for name in ("X_fit_", "y_fit_"):
+                self.__dict__.pop(name, None)
         columns = self._check_covariates(covariates, n_samples, fitting=True)
         self.covariate_categories_ = [np.unique(c) for c in columns]
         codes = np.column_stack([y_codes, *self._encode_covariates(columns)])
@@ -669,7 +701,13 @@ class WGANGPSampler(BaseOverSampler):
             # A pool conditioned like the training rows, one row per real row.
             pool = self._generate(codes, np.random.RandomState(draw_seed(rng)))
             self.aligner_ = clone(self.aligner)
-            self.aligner_.fit(pool, y, X_real=X, y_real=y)
+            fit_params = {}
+            if self.covariate_names_ and _accepts(self.aligner_.fit, "covariates"):
+                # Align within each mode (class x covariate values), not only
+                # within each class.
+                frame = self._covariate_frame(codes)
+                fit_params = {"covariates": frame, "covariates_real": frame}
+            self.aligner_.fit(pool, y, X_real=X, y_real=y, **fit_params)
         elif hasattr(self, "aligner_"):
             del self.aligner_
         return codes
@@ -747,9 +785,31 @@ default=None
         gen_codes = np.repeat(self._mode_codes, n_gen, axis=0)
         X_new = self._generate(gen_codes, self.random_state_).astype(X.dtype)
         y_new = self.classes_[gen_codes[:, 0]].astype(y.dtype)
-        if self.aligner is not None and len(y_new):
-            X_new = np.asarray(self.aligner_.transform(X_new, y_new), dtype=X.dtype)
+        if len(y_new):
+            X_new = self._align(X_new, y_new, gen_codes).astype(X.dtype, copy=False)
         return np.vstack([X, X_new]), np.concatenate([y, y_new])
+
+    def _covariate_frame(self, codes):
+        """Covariate values (DataFrame) of integer condition codes; None if none."""
+        if not self.covariate_names_:
+            return None
+        return pd.DataFrame(
+            {
+                name: cats[codes[:, j + 1]]
+                for j, (name, cats) in enumerate(
+                    zip(self.covariate_names_, self.covariate_categories_)
+                )
+            }
+        )
+
+    def _align(self, X_new, y_new, codes):
+        """Pass generated rows through the fitted aligner, if any."""
+        if getattr(self, "aligner_", None) is None:
+            return X_new
+        params = {}
+        if self.covariate_names_ and _accepts(self.aligner_.transform, "covariates"):
+            params["covariates"] = self._covariate_frame(codes)
+        return np.asarray(self.aligner_.transform(X_new, y_new, **params))
 
     # ------------------------------------------------------------------ sample
     def _generate(self, codes, rng):
@@ -780,7 +840,15 @@ default=None
             )
         return out
 
-    def sample(self, n_samples, y=None, *, covariates=None, random_state=None):
+    def sample(
+        self,
+        n_samples,
+        y=None,
+        *,
+        covariates=None,
+        random_state=None,
+        return_covariates=False,
+    ):
         """Draw new rows from the fitted generator.
 
         Parameters
@@ -799,6 +867,10 @@ default=None
         random_state : int, RandomState instance or None, default=None
             Source of randomness for this call; None uses (and advances) the
             fitted ``random_state_``.
+        return_covariates : bool, default=False
+            Also return the covariate values (the mode) of each generated row,
+            which is how rows drawn with ``covariates=None`` can be told apart
+            by mode in a diagnostic.
 
         Returns
         -------
@@ -807,6 +879,9 @@ default=None
             ``feature_names_in_`` as columns when fitted on one.
         y_generated : ndarray of shape (n_samples,)
             Their labels.
+        covariates_generated : DataFrame of shape (n_samples, n_covariates)
+            Only with ``return_covariates=True``: the covariate values of each
+            row (no columns when fitted without covariates).
         """
         check_is_fitted(self, "net_")
         if not isinstance(n_samples, Integral) or isinstance(n_samples, bool):
@@ -848,9 +923,14 @@ default=None
             codes = y_codes.reshape(-1, 1)
         X_new = self._generate(codes, rng)
         y_new = self.classes_[codes[:, 0]]
-        if getattr(self, "aligner_", None) is not None and n_samples:
-            X_new = np.asarray(self.aligner_.transform(X_new, y_new))
+        if n_samples:
+            X_new = self._align(X_new, y_new, codes)
         X_new = X_new.astype(self._X_dtype, copy=False)
         if hasattr(self, "feature_names_in_"):
             X_new = pd.DataFrame(X_new, columns=self.feature_names_in_)
-        return X_new, y_new
+        if not return_covariates:
+            return X_new, y_new
+        frame = self._covariate_frame(codes)
+        if frame is None:
+            frame = pd.DataFrame(index=pd.RangeIndex(n_samples))
+        return X_new, y_new, frame

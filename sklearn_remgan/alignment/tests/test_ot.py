@@ -436,3 +436,22 @@ def test_sampler_option_clones_fits_and_applies_the_aligner(tcga_slice):
     threshold = sampler.aligner_.thresholds_[("liver",)]
     np.testing.assert_array_equal(moved, rem <= threshold)
     assert np.isfinite(new).all() and new.dtype == X.dtype
+
+
+def test_sampler_option_aligns_per_mode_with_covariates(tcga_slice):
+    from sklearn_remgan.over_sampling import WGANGPSampler
+
+    X, y, status = tcga_slice["X"][:, :50], tcga_slice["y"], tcga_slice["status"]
+    sampler = WGANGPSampler(
+        aligner=OTAligner(fraction=1.0),
+        latent_dim=8,
+        generator_hidden=(32,),
+        critic_hidden=(32,),
+        max_epochs=1,
+        batch_size=32,
+        random_state=0,
+    )
+    X_res, y_res = sampler.fit_resample(X, y, covariates=status)
+    # One transport per (tissue, status) mode, as the sampler conditions on both.
+    assert sorted(sampler.aligner_.groups_) == sorted(set(zip(y, status)))
+    assert np.isfinite(X_res).all() and len(X_res) == len(y_res)

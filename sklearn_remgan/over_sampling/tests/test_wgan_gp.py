@@ -221,6 +221,24 @@ def test_sample_label_forms(toy, fast_params):
     assert X_zero.shape == (0, 6) and y_zero.shape == (0,)
 
 
+def test_sample_returns_the_mode_of_each_row(toy, fast_params):
+    X, y, status = toy
+    sampler = WGANGPSampler(random_state=0, **fast_params).fit(
+        X, y, covariates=pd.Series(status, name="status")
+    )
+    _, y_new, cov = sampler.sample(60, return_covariates=True)
+    assert list(cov.columns) == ["status"] and len(cov) == len(y_new) == 60
+    # Rows drawn with covariates=None keep to the modes seen with their label.
+    seen = set(zip(y, status))
+    assert set(zip(y_new, cov["status"])) <= seen
+    given = ["normal", "tumor", "normal"]
+    _, _, cov = sampler.sample(3, "a", covariates=given, return_covariates=True)
+    assert cov["status"].tolist() == given
+    plain = WGANGPSampler(random_state=0, **fast_params).fit(X, y)
+    _, _, cov = plain.sample(4, return_covariates=True)
+    assert cov.shape == (4, 0)
+
+
 def test_sample_errors(toy, fast_params):
     X, y, status = toy
     sampler = WGANGPSampler(random_state=0, **fast_params).fit(X, y, covariates=status)
@@ -376,7 +394,13 @@ def test_verbose(toy, fast_params, capsys):
     WGANGPSampler(verbose=0, **fast_params).fit(X, y)
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
-    WGANGPSampler(verbose=1, **fast_params).fit(X, y)
+    sampler = WGANGPSampler(verbose=1, **fast_params).fit(X, y)
+    captured = capsys.readouterr()
+    # One bar over the epochs (tqdm writes to stderr), the losses in its postfix.
+    assert "WGAN-GP" in captured.err and "wasserstein=" in captured.err
+    assert f"{fast_params['max_epochs']}/{fast_params['max_epochs']}" in captured.err
+    pickle.loads(pickle.dumps(sampler))  # the closed bar is not kept
+    WGANGPSampler(verbose=2, **fast_params).fit(X, y)
     captured = capsys.readouterr()
     assert "critic_loss" in captured.out and "wasserstein" in captured.out
 
@@ -460,3 +484,13 @@ def test_real_data_per_mode_counts_exact(trained_on_tcga):
         assert abs(got["tumor"] - got["normal"]) <= 1
         real = modes.loc[label, "n_real"]
         assert real["tumor"] == (status[y == label] == "tumor").sum()
+
+
+def test_keep_training_data(toy, fast_params):
+    X, y, _ = toy
+    sampler = WGANGPSampler(random_state=0, **fast_params).fit(X, y)
+    np.testing.assert_array_equal(sampler.X_fit_, X)
+    np.testing.assert_array_equal(sampler.y_fit_, y)
+    # Refitting without it drops the rows kept by the earlier fit.
+    sampler.set_params(keep_training_data=False).fit(X, y)
+    assert not hasattr(sampler, "X_fit_") and not hasattr(sampler, "y_fit_")

@@ -1,0 +1,421 @@
+"""Blind-spot tables: overall and per-class quality, and the cancer-vs-healthy REM gap.
+
+Every table is a tidy pandas DataFrame (one row per group) so that it can be
+filtered, joined and written to CSV as is.
+"""
+
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import Bunch
+
+from sklearn_remgan.utils import check_finite_2d, check_same_width
+
+__all__ = [
+    "blind_spot_tables",
+    "overall_table",
+    "recall_by_class",
+    "rem_difference_table",
+]
+
+# Status values read as "case" (cancer) when ``case`` is not given, per known coding.
+_KNOWN_CASES = (
+    ({"tumor", "normal"}, "tumor"),
+    ({"tumour", "normal"}, "tumour"),
+    ({"cancer", "healthy"}, "cancer"),
+    ({"cancer", "normal"}, "cancer"),
+    ({"disease", "healthy"}, "disease"),
+    ({1, 0}, 1),
+    ({True, False}, True),
+)
+
+
+def _rem_summary(values, prefix):
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        stats = dict.fromkeys(("mean", "median", "q25", "q75"), np.nan)
+    else:
+        q25, median, q75 = np.quantile(values, [0.25, 0.5, 0.75])
+        stats = {"mean": values.mean(), "median": median, "q25": q25, "q75": q75}
+    return {f"{prefix}_{key}": float(val) for key, val in stats.items()}
+
+
+def _check_k(k, caller):
+    if not isinstance(k, Integral) or isinstance(k, bool) or k < 1:
+        raise ValueError(f"{caller}: k must be an int >= 1; got {k!r}.")
+
+
+def overall_table(real, generated, *, k=3, rem=None, result=None):
+    """One-row table of the overall quality of generated samples.
+
+    Parameters
+    ----------
+    real : array-like of shape (n_real, n_features)
+        Real samples.
+    generated : array-like of shape (n_generated, n_features)
+        Generated samples.
+    k : int, default=3
+        Neighbours defining the k-NN balls.
+    rem : fitted REM, default=None
+        When given, REM summaries (mean, median, quartiles) of both sets and
+        ``rem_gap`` = mean real REM - mean generated REM are added (positive when
+        generated samples collapse toward the real principal subspace).
+    result : Bunch, default=None
+        A ``precision_recall(real, generated, k=k)`` result to reuse.
+
+    Returns
+    -------
+    table : DataFrame of shape (1, n_columns)
+        Columns ``n_real``, ``n_generated``, ``precision``, ``recall``, ``f1``,
+        ``density``, ``coverage``, ``zero_recall_share`` (real samples outside every
+        generated ball), and the REM columns when ``rem`` is given.
+
+    See Also
+    --------
+    blind_spot_tables : This table with the per-class ones.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_remgan.diagnostics import overall_table
+    >>> rng = np.random.RandomState(0)
+    >>> real = rng.normal(size=(100, 4))
+    >>> table = overall_table(real, real.copy(), k=3)
+    >>> table[["n_real", "precision", "recall", "zero_recall_share"]]
+       n_real  precision  recall  zero_recall_share
+    0     100        1.0     1.0                0.0
+    """
+    from sklearn_remgan.metrics import precision_recall
+
+    _check_k(k, "overall_table")
+    real = check_finite_2d(real, name="real")
+    generated = check_finite_2d(generated, name="generated")
+    check_same_width(real, generated)
+    if result is None:
+        result = precision_recall(real, generated, k=k)
+    recalled = np.asarray(result.real_recalled, dtype=bool)
+    row = {
+        "n_real": real.shape[0],
+        "n_generated": generated.shape[0],
+        "precision": float(result.precision),
+        "recall": float(result.recall),
+        "f1": float(result.f1),
+        "density": float(result.density),
+        "coverage": float(result.coverage),
+        "zero_recall_share": float(1.0 - recalled.mean()),
+    }
+    if rem is not None:
+        rem_real = rem.score_samples(real)
+        rem_gen = rem.score_samples(generated)
+        row.update(_rem_summary(rem_real, "rem_real"))
+        row.update(_rem_summary(rem_gen, "rem_generated"))
+        # Same sign as per_class_report: positive when generated samples sit
+        # closer to the real principal subspace than real ones (collapse).
+        row["rem_gap"] = row["rem_real_mean"] - row["rem_generated_mean"]
+    return pd.DataFrame([row])
+
+
+def recall_by_class(real, generated, y_real, y_generated, *, k=3):
+    """Per-sample recall flags computed within each class.
+
+    A real sample of class ``c`` is recalled when it lies inside the k-NN ball of
+    some generated sample of class ``c`` (balls from the generated samples of that
+    class), so a class the generator mixes up with another still counts as missed.
+
+    Parameters
+    ----------
+    real : array-like of shape (n_real, n_features)
+        Real samples.
+    generated : array-like of shape (n_generated, n_features)
+        Generated samples.
+    y_real : array-like of shape (n_real,)
+        Class of each real sample.
+    y_generated : array-like of shape (n_generated,)
+        Class of each generated sample.
+    k : int, default=3
+        Neighbours defining the k-NN balls; every class needs more than ``k`` real
+        and ``k`` generated samples.
+
+    Returns
+    -------
+    real_recalled : ndarray of bool of shape (n_real,)
+        Whether each real sample is recalled by its own class.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_remgan.diagnostics import recall_by_class
+    >>> rng = np.random.RandomState(0)
+    >>> real = rng.normal(size=(40, 3))
+    >>> y = np.repeat(["a", "b"], 20)
+    >>> recall_by_class(real, real.copy(), y, y, k=3).sum()
+    np.int64(40)
+    """
+    from sklearn_remgan.metrics import precision_recall
+
+    _check_k(k, "recall_by_class")
+    real = check_finite_2d(real, name="real")
+    generated = check_finite_2d(generated, name="generated")
+    check_same_width(real, generated)
+    y_real = np.asarray(y_real)
+    y_generated = np.asarray(y_generated)
+    if y_real.shape != (real.shape[0],) or y_generated.shape != (generated.shape[0],):
+        raise ValueError(
+            "recall_by_class: y_real and y_generated must hold one label per row of "
+            f"real ({real.shape[0]}) and generated ({generated.shape[0]}); got "
+            f"{y_real.shape} and {y_generated.shape}."
+        )
+    recalled = np.zeros(real.shape[0], dtype=bool)
+    for cls in np.unique(y_real):
+        in_real = y_real == cls
+        in_gen = y_generated == cls
+        n_real, n_gen = int(in_real.sum()), int(in_gen.sum())
+        if n_real <= k or n_gen <= k:
+            # .item() so that the message shows 'b', not np.str_('b').
+            label = cls.item() if hasattr(cls, "item") else cls
+            raise ValueError(
+                f"recall_by_class: class {label!r} has {n_real} real and {n_gen} "
+                f"generated samples; k={k} neighbours need at least {k + 1} of each."
+            )
+        res = precision_recall(real[in_real], generated[in_gen], k=k)
+        recalled[in_real] = np.asarray(res.real_recalled, dtype=bool)
+    return recalled
+
+
+def _default_case(values, caller):
+    present = set(pd.unique(pd.Series(values).dropna()).tolist())
+    for known, case in _KNOWN_CASES:
+        if present and present <= known:
+            return case
+    raise ValueError(
+        f"{caller}: cannot tell which status value is the case (cancer) among "
+        f"{sorted(map(str, present))}; pass case=<value>."
+    )
+
+
+def rem_difference_table(
+    rem_real,
+    y_real,
+    status_real,
+    *,
+    case=None,
+    rem_generated=None,
+    y_generated=None,
+    status_generated=None,
+):
+    """Cancer (case) minus healthy (control) REM per tissue.
+
+    The paper reports that cancer samples lie further from the principal subspace of
+    the real data (higher REM) than healthy samples of the same tissue.
+
+    Parameters
+    ----------
+    rem_real : array-like of shape (n_real,)
+        REM of the real samples.
+    y_real : array-like of shape (n_real,)
+        Tissue (class) of each real sample.
+    status_real : array-like of shape (n_real,)
+        Status of each real sample (e.g. ``"tumor"``/``"normal"``, or 1/0).
+    case : object, default=None
+        The status value of the case group; every other value is the control. When
+        None it is read from known codings (tumor/normal, cancer/healthy, 1/0).
+    rem_generated, y_generated, status_generated : array-like, default=None
+        The same for generated samples; adds ``rem_generated_*`` columns.
+
+    Returns
+    -------
+    table : DataFrame
+        One row per tissue: ``n_case``, ``n_control``, ``rem_real_case``,
+        ``rem_real_control`` (means), ``rem_real_difference`` (case - control;
+        NaN when the tissue lacks one group), and the generated counterparts.
+        ``table.attrs["mean_difference"]`` holds the mean of the real differences
+        over tissues that have both groups.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_remgan.diagnostics import rem_difference_table
+    >>> rem = np.array([5.0, 7.0, 2.0, 2.0, 4.0, 3.0])
+    >>> tissue = np.array(["lung", "lung", "lung", "lung", "liver", "liver"])
+    >>> status = np.array(["tumor", "tumor", "normal", "normal", "tumor", "normal"])
+    >>> table = rem_difference_table(rem, tissue, status)
+    >>> table[["n_case", "n_control", "rem_real_difference"]]
+            n_case  n_control  rem_real_difference
+    tissue
+    liver        1          1                  1.0
+    lung         2          2                  4.0
+    >>> table.attrs["mean_difference"]
+    2.5
+    """
+    caller = "rem_difference_table"
+    rem_real = np.asarray(rem_real, dtype=np.float64)
+    y_real = np.asarray(y_real)
+    status_real = np.asarray(status_real)
+    if not (rem_real.shape == y_real.shape == status_real.shape) or rem_real.ndim != 1:
+        raise ValueError(
+            f"{caller}: rem_real, y_real and status_real must be 1D of equal length; "
+            f"got shapes {rem_real.shape}, {y_real.shape}, {status_real.shape}."
+        )
+    if case is None:
+        case = _default_case(status_real, caller)
+    elif case not in set(status_real.tolist()):
+        raise ValueError(
+            f"{caller}: case={case!r} is not a value of the status; values are "
+            f"{sorted(map(str, set(status_real.tolist())))}."
+        )
+
+    def _frame(rem, y, status, prefix):
+        frame = pd.DataFrame({"tissue": y, "rem": rem, "is_case": status == case})
+        grouped = frame.groupby(["tissue", "is_case"])["rem"]
+        means = grouped.mean().unstack()
+        counts = grouped.size().unstack()
+        out = pd.DataFrame(index=means.index)
+        out.index.name = "tissue"
+        out["n_case"] = counts.get(True, pd.Series(dtype=float)).reindex(out.index)
+        out["n_control"] = counts.get(False, pd.Series(dtype=float)).reindex(out.index)
+        out = out.fillna(0).astype(int)
+        out[f"{prefix}_case"] = means.get(True, np.nan)
+        out[f"{prefix}_control"] = means.get(False, np.nan)
+        out[f"{prefix}_difference"] = out[f"{prefix}_case"] - out[f"{prefix}_control"]
+        return out
+
+    table = _frame(rem_real, y_real, status_real, "rem_real")
+    if rem_generated is not None:
+        if y_generated is None or status_generated is None:
+            raise ValueError(
+                f"{caller}: rem_generated needs y_generated and status_generated too."
+            )
+        gen = _frame(
+            np.asarray(rem_generated, dtype=np.float64),
+            np.asarray(y_generated),
+            np.asarray(status_generated),
+            "rem_generated",
+        )
+        gen = gen.rename(
+            columns={"n_case": "n_generated_case", "n_control": "n_generated_control"}
+        )
+        table = table.join(gen, how="outer")
+    diffs = table["rem_real_difference"].dropna()
+    table.attrs["mean_difference"] = float(diffs.mean()) if len(diffs) else float("nan")
+    table.attrs["case"] = case
+    return table
+
+
+def blind_spot_tables(
+    real,
+    generated,
+    y_real,
+    y_generated,
+    *,
+    covariates_real=None,
+    covariates_generated=None,
+    status=None,
+    k=3,
+    rem=None,
+):
+    """All blind-spot tables of one generated set, computed once.
+
+    Parameters
+    ----------
+    real : array-like of shape (n_real, n_features)
+        Real samples.
+    generated : array-like of shape (n_generated, n_features)
+        Generated samples.
+    y_real : array-like of shape (n_real,)
+        Class of each real sample.
+    y_generated : array-like of shape (n_generated,)
+        Class of each generated sample.
+    covariates_real : DataFrame, default=None
+        Covariates of the real samples (one column each, e.g. ``status``).
+    covariates_generated : DataFrame, default=None
+        The same columns for the generated samples.
+    status : str, default=None
+        Column of the covariates holding cancer/healthy status; adds the
+        ``rem_difference`` table (needs ``rem``).
+    k : int, default=3
+        Neighbours defining the k-NN balls.
+    rem : fitted REM, default=None
+        REM model fitted on real data; adds the REM columns.
+
+    Returns
+    -------
+    tables : Bunch
+        ``overall`` (see :func:`overall_table`), ``per_class`` (from
+        ``sklearn_remgan.metrics.per_class_report``: per class and per covariate
+        value), ``rem_difference`` (or None), ``result`` (the global
+        ``precision_recall`` result) and the per-sample arrays ``real_recalled``
+        (inside any generated ball, as counted by ``per_class``),
+        ``real_recalled_within_class`` (inside a ball of a generated sample of
+        the same class, see :func:`recall_by_class`), ``rem_real`` and
+        ``rem_generated`` (None without ``rem``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_remgan.diagnostics import blind_spot_tables
+    >>> rng = np.random.RandomState(0)
+    >>> real = rng.normal(size=(60, 4))
+    >>> y = np.repeat(["a", "b", "c"], 20)
+    >>> tables = blind_spot_tables(real, real + 0.01, y, y, k=3)
+    >>> float(tables.overall.loc[0, "recall"]), int(tables.real_recalled.sum())
+    (1.0, 60)
+    >>> int(tables.real_recalled_within_class.sum())
+    60
+    """
+    from sklearn_remgan.metrics import per_class_report, precision_recall
+
+    _check_k(k, "blind_spot_tables")
+    real = check_finite_2d(real, name="real")
+    generated = check_finite_2d(generated, name="generated")
+    check_same_width(real, generated)
+    y_real = np.asarray(y_real)
+    y_generated = np.asarray(y_generated)
+    result = precision_recall(real, generated, k=k)
+    overall = overall_table(real, generated, k=k, rem=rem, result=result)
+    per_class = per_class_report(
+        real,
+        generated,
+        y_real,
+        y_generated,
+        covariates_real=covariates_real,
+        covariates_generated=covariates_generated,
+        k=k,
+        rem=rem,
+        result=result,
+    )
+    within = recall_by_class(real, generated, y_real, y_generated, k=k)
+    rem_real = rem.score_samples(real) if rem is not None else None
+    rem_gen = rem.score_samples(generated) if rem is not None else None
+    rem_difference = None
+    if status is not None:
+        if rem is None:
+            raise ValueError("blind_spot_tables: status needs rem (a fitted REM).")
+        for name, cov in (
+            ("covariates_real", covariates_real),
+            ("covariates_generated", covariates_generated),
+        ):
+            if cov is None or status not in cov:
+                have = [] if cov is None else list(cov.columns)
+                raise ValueError(
+                    f"blind_spot_tables: status={status!r} is not a column of {name} "
+                    f"(columns: {have})."
+                )
+        rem_difference = rem_difference_table(
+            rem_real,
+            y_real,
+            np.asarray(covariates_real[status]),
+            rem_generated=rem_gen,
+            y_generated=y_generated,
+            status_generated=np.asarray(covariates_generated[status]),
+        )
+    return Bunch(
+        overall=overall,
+        per_class=per_class,
+        rem_difference=rem_difference,
+        real_recalled=np.asarray(result.real_recalled, dtype=bool),
+        real_recalled_within_class=within,
+        rem_real=rem_real,
+        rem_generated=rem_gen,
+        result=result,
+    )

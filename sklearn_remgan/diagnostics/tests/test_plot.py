@@ -1,0 +1,178 @@
+"""Tests of the blind-spot Display figures."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.decomposition import PCA
+
+from sklearn_remgan.diagnostics import (
+    RecallREMDisplay,
+    REMDistributionDisplay,
+    TrainingCurvesDisplay,
+    UMAPDisplay,
+    ZeroRecallDisplay,
+)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def rng():
+    return np.random.RandomState(0)
+
+
+def test_rem_distribution_draws_on_given_axes_with_counts_in_legend(rng):
+    _, ax = plt.subplots()
+    disp = REMDistributionDisplay.from_predictions(
+        rng.gamma(4, size=120), rng.gamma(2, size=80), ax=ax
+    )
+    assert disp.ax_ is ax
+    assert disp.figure_ is ax.figure
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[0].startswith("real (n=120")
+    assert legend[1].startswith("generated (n=80")
+
+
+def test_rem_distribution_refuses_non_finite(rng):
+    disp = REMDistributionDisplay(
+        rem_real=np.array([1.0, np.nan]), rem_generated=rng.rand(5)
+    )
+    with pytest.raises(ValueError, match="rem_real contains 1 non-finite"):
+        disp.plot()
+
+
+def test_umap_display_colours_real_by_rem_and_marks_generated(tcga_slice):
+    X = tcga_slice["X"][:80, :30]
+    rem = np.linalg.norm(X, axis=1)
+    disp = UMAPDisplay.from_predictions(
+        X[:50], X[50:], rem_real=rem[:50], reducer=PCA(2)
+    )
+    assert disp.embedding_real.shape == (50, 2)
+    assert disp.embedding_generated.shape == (30, 2)
+    real_points = disp.ax_.collections[0]
+    np.testing.assert_allclose(real_points.get_array(), rem[:50])
+    assert disp.colorbar_.ax.get_ylabel() == "REM of real sample"
+    assert disp.ax_.get_xlabel() == "PCA 1"
+    assert [t.get_text() for t in disp.ax_.get_legend().get_texts()] == [
+        "real (REM)",
+        "generated",
+    ]
+
+
+@pytest.mark.slow
+def test_umap_display_default_reducer_is_umap(tcga_slice):
+    # One UMAP fit only: numba compilation makes the first one take seconds.
+    X = tcga_slice["X"][:60, :20]
+    disp = UMAPDisplay.from_predictions(X[:40], X[40:], random_state=0)
+    assert disp.method == "UMAP"
+    assert disp.colorbar_ is None
+    assert np.isfinite(disp.embedding_real).all()
+    assert disp.embedding_generated.shape == (20, 2)
+    assert disp.ax_.get_xlabel() == "UMAP 1"
+
+
+def test_umap_display_errors(rng):
+    with pytest.raises(ValueError, match="same number of features; got 3 and 4"):
+        UMAPDisplay.from_predictions(rng.rand(10, 3), rng.rand(10, 4))
+    with pytest.raises(TypeError, match="reducer must have a fit_transform"):
+        UMAPDisplay.from_predictions(rng.rand(10, 3), rng.rand(10, 3), reducer=1)
+    disp = UMAPDisplay(
+        embedding_real=rng.rand(5, 2),
+        embedding_generated=rng.rand(4, 2),
+        rem_real=rng.rand(6),
+    )
+    with pytest.raises(ValueError, match="rem_real has 6 values"):
+        disp.plot()
+
+
+def test_recall_rem_display_picks_worst_classes_and_splits_by_recall(rng):
+    y = np.repeat(["a", "b", "c"], 10)
+    recalled = np.r_[np.ones(10), np.r_[np.zeros(8), np.ones(2)], np.zeros(10)]
+    rem = np.r_[np.ones(10), np.r_[np.full(8, 5.0), np.full(2, 1.0)], np.full(10, 3)]
+    disp = RecallREMDisplay.from_predictions(rem, recalled, y, n_worst=2)
+    assert disp.classes_.tolist() == ["c", "b"]
+    assert disp.recall_.to_dict() == {"c": 0.0, "b": 0.2, "a": 1.0}
+    ticks = [t.get_text() for t in disp.ax_.get_xticklabels()]
+    assert ticks == ["c\nrecall 0.00", "b\nrecall 0.20"]
+    counts = [t.get_text() for t in disp.ax_.texts]
+    # c: 10 missed, 0 covered; b: 8 missed, 2 covered.
+    assert counts == ["n=10", "n=0", "n=8", "n=2"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"n_worst": 0}, "n_worst must be an int >= 1; got 0"),
+        ({"real_recalled": np.ones(3)}, "real_recalled must have 4 entries"),
+    ],
+    ids=["n_worst", "length"],
+)
+def test_recall_rem_display_errors(kwargs, match):
+    params = {
+        "rem_real": np.ones(4),
+        "real_recalled": np.ones(4),
+        "y_real": np.array(list("aabb")),
+        **kwargs,
+    }
+    with pytest.raises(ValueError, match=match):
+        RecallREMDisplay(**params)
+
+
+def test_training_curves_from_history_fills_missing_epochs_with_nan():
+    history = [
+        {"epoch": 1, "critic_loss": -2.0, "gradient_penalty": 0.5},
+        {"epoch": 2, "critic_loss": -1.0, "generator_loss": 0.3},
+    ]
+    disp = TrainingCurvesDisplay.from_history(history)
+    assert list(disp.curves) == ["critic_loss", "generator_loss", "gradient_penalty"]
+    np.testing.assert_array_equal(disp.curves["generator_loss"], [np.nan, 0.3])
+    np.testing.assert_array_equal(disp.curves["gradient_penalty"], [0.5, np.nan])
+    assert [line.get_label() for line in disp.ax_.get_lines()[:3]] == [
+        "critic loss",
+        "generator loss",
+        "gradient penalty",
+    ]
+
+
+def test_training_curves_errors():
+    with pytest.raises(ValueError, match="history has no epoch"):
+        TrainingCurvesDisplay.from_history([])
+    with pytest.raises(ValueError, match=r"keys \['nope'\] were not recorded"):
+        TrainingCurvesDisplay.from_history([{"critic_loss": 1.0}], keys=["nope"])
+    with pytest.raises(TypeError, match="needs a fitted sampler"):
+        TrainingCurvesDisplay.from_estimator(PCA())
+
+
+def test_zero_recall_display_splits_by_covariate_and_sorts_worst_first():
+    y = np.repeat(["a", "b"], 4)
+    status = pd.Series(["tumor", "normal"] * 4, name="status")
+    recalled = np.array([0, 1, 0, 1, 0, 0, 1, 0], dtype=bool)
+    disp = ZeroRecallDisplay.from_predictions(recalled, y, covariate=status)
+    table = disp.zero_recall
+    assert table.index.tolist() == ["b", "a"]
+    assert table.loc["a", "tumor"] == 1.0
+    assert table.loc["a", "normal"] == 0.0
+    assert table.loc["b", "normal"] == 1.0
+    assert table.loc["b", "tumor"] == 0.5
+    assert disp.ax_.get_legend().get_title().get_text() == "status"
+    # Worst class on top.
+    top = max(disp.ax_.get_yticklabels(), key=lambda t: t.get_position()[1])
+    assert top.get_text() == "b"
+
+
+def test_zero_recall_display_without_covariate_has_one_bar_per_class():
+    disp = ZeroRecallDisplay.from_predictions(
+        np.array([1, 0, 1, 1], dtype=bool), np.array(list("aabb"))
+    )
+    assert disp.zero_recall["all"].to_dict() == {"a": 0.5, "b": 0.0}
+    assert len(disp.ax_.patches) == 2
+    assert disp.ax_.get_legend() is None

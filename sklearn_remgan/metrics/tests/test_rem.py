@@ -1,0 +1,110 @@
+"""Tests of REM against scikit-learn's PCA, and its estimator contract."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.decomposition import PCA
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_remgan.metrics import REM
+
+
+def _pca_rem(X, n_components):
+    X = X.astype(np.float64)
+    pca = PCA(n_components, svd_solver="full").fit(X)
+    Z = X - pca.inverse_transform(pca.transform(X))
+    return np.sqrt((Z**2).sum(axis=1)), pca
+
+
+@pytest.fixture(scope="module")
+def wide_set(shared_data_dir):
+    # 1,204 x 3,341: wide, so the Gram route
+    X = np.load(shared_data_dir / "tcga_tumor_normal_11.npz")["X"]
+    X = (X - X.mean(axis=0)) / (X.std(axis=0) + 1e-3)
+    return X.astype(np.float32)
+
+
+@pytest.mark.parametrize("svd_solver", ["auto", "gram", "covariance", "full"])
+def test_equals_pca_reconstruction_error(tcga_slice, svd_solver):
+    X = tcga_slice["X"]
+    expected, pca = _pca_rem(X, 30)
+    rem = REM(30, svd_solver=svd_solver).fit(X)
+    np.testing.assert_allclose(rem.score_samples(X), expected, rtol=1e-4)
+    np.testing.assert_allclose(rem.explained_variance_, pca.explained_variance_)
+    np.testing.assert_allclose(rem.mean_, pca.mean_, atol=1e-6)
+    assert rem.components_.shape == (30, X.shape[1])
+    assert rem.solver_ == ("covariance" if svd_solver == "auto" else svd_solver)
+
+
+def test_wide_gram_route_equals_pca(wide_set):
+    X = wide_set
+    train, test = X[:1100], X[1100:]
+    rem = REM(400).fit(train)
+    assert rem.solver_ == "gram"
+    _, pca = _pca_rem(train, 400)
+    Z = test.astype(np.float64) - pca.inverse_transform(pca.transform(test))
+    expected = np.sqrt((Z**2).sum(axis=1))
+    np.testing.assert_allclose(rem.score_samples(test), expected, rtol=1e-4)
+    # Leading components are well separated; later ones may rotate among
+    # near-equal eigenvalues without changing the subspace.
+    np.testing.assert_allclose(
+        np.abs(rem.transform(test)[:, :10]), np.abs(pca.transform(test)[:, :10]),
+        atol=1e-3,
+    )
+
+
+def test_randomized_solver_is_close(tcga_slice):
+    X = tcga_slice["X"]
+    expected, _ = _pca_rem(X, 20)
+    a = REM(20, svd_solver="randomized", random_state=0).fit(X).score_samples(X)
+    b = REM(20, svd_solver="randomized", random_state=0).fit(X).score_samples(X)
+    np.testing.assert_array_equal(a, b)
+    # scikit-learn's randomized SVD is approximate (a few % here).
+    np.testing.assert_allclose(a, expected, rtol=0.1)
+
+
+def test_caps_components_with_warning(tcga_slice):
+    X = tcga_slice["X"][:50]
+    with pytest.warns(UserWarning, match=r"n_components=2000 .* at most 49"):
+        rem = REM().fit(X)
+    assert rem.n_components_ == 49
+    assert rem.n_components == 2000  # the parameter is left as given
+
+
+def test_noise_raises_rem(tcga_slice):
+    X = tcga_slice["X"]
+    rem = REM(20).fit(X)
+    rng = np.random.RandomState(0)
+    noisy = X + rng.normal(scale=1.0, size=X.shape).astype(np.float32)
+    clean_rem, noisy_rem = rem.score_samples(X), rem.score_samples(noisy)
+    assert np.mean(noisy_rem > clean_rem) > 0.95
+    assert np.median(noisy_rem) > 1.5 * np.median(clean_rem)
+
+
+def test_subspace_points_have_zero_rem(tcga_slice):
+    X = tcga_slice["X"]
+    rem = REM(10).fit(X)
+    inside = rem.mean_ + rem.transform(X[:5]) @ rem.components_
+    assert np.all(rem.score_samples(inside) < 1e-6 * rem.score_samples(X[:5]))
+
+
+def test_errors(tcga_slice):
+    X = tcga_slice["X"]
+    with pytest.raises(ValueError, match="n_components"):
+        REM(0).fit(X)
+    with pytest.raises(ValueError, match="svd_solver"):
+        REM(svd_solver="arpack").fit(X)
+    rem = REM(5).fit(X)
+    with pytest.raises(ValueError, match="200 features"):
+        rem.score_samples(X[:, :10])
+    with pytest.raises(ValueError, match="NaN"):
+        rem.score_samples(np.full((2, 200), np.nan))
+    assert clone(rem).get_params() == rem.get_params()
+
+
+@parametrize_with_checks(
+    [REM(n_components=2)],
+    expected_failed_checks=lambda est: {},
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
