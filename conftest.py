@@ -1,12 +1,17 @@
 """Shared pytest fixtures: where the real data sets live, and small real slices."""
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+
+# scikit-learn's estimator checks include an array-API check that skips itself
+# unless this is set (it is read when the check runs).
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 # The real data sets sit beside the checkout (../shared/data); REMGAN_SHARED_DATA
 # points elsewhere when the layout differs.
@@ -36,6 +41,16 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    # Display objects and doctests open pyplot figures; close them after each
+    # test so they do not pile up.
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
 
 
 @pytest.fixture(scope="session")

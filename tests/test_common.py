@@ -1,7 +1,5 @@
 """scikit-learn's and imbalanced-learn's estimator checks on fast instances."""
 
-import pytest
-import torch
 from imblearn.utils.estimator_checks import (
     parametrize_with_checks as imblearn_parametrize_with_checks,
 )
@@ -40,14 +38,6 @@ def expected_failed_checks(estimator):
         }
     return {}
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    # Tiny networks: one thread is faster, and CI has 2 shared cores.
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 @sklearn_parametrize_with_checks(

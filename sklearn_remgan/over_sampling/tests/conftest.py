@@ -1,8 +1,7 @@
-"""Fixtures of the over-sampling tests: one torch thread, fast settings, data."""
+"""Fixtures of the over-sampling tests: fast settings and toy data."""
 
 import numpy as np
 import pytest
-import torch
 
 # Tiny networks and few epochs: the tests check behaviour, not sample quality
 # (the real-data tests train a little longer).
@@ -14,16 +13,6 @@ FAST = {
     "batch_size": 16,
     "n_critic": 1,
 }
-
-
-@pytest.fixture(autouse=True, scope="package")
-def one_torch_thread():
-    # The networks here are tiny: threading costs more than it gives, and CI
-    # runs on 2 shared cores.
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 @pytest.fixture
