@@ -1,30 +1,45 @@
 """Training throughput of the WGAN-GP net against a FLOP-count lower bound.
 
 For each width (32,043 genes as in the paper, and 2,000 genes) and precision
-(float32, bfloat16 autocast), the script times the net's ``train_step`` on a
-fixed number of batches after a warm-up and extrapolates to one epoch of
-10,643 samples (166 batches of 64): full epochs at 32k genes would take
-minutes each. Two implementations run in the same process, so their ratio is
-meaningful on a noisy machine:
+(float32, bfloat16 autocast), the script times the net's ``train_step`` in
+blocks of ``n_critic`` batches (one generator step each) after a warm-up and
+extrapolates to one epoch of 10,643 samples (166 batches of 64): full epochs
+at 32k genes take minutes each. Three implementations run interleaved in the
+same process, so their ratios are meaningful on a shared machine; each gets
+the median of its blocks:
 
-- ``fused``: :class:`WGANGPNet` (first-layer products of real and generated
-  rows reused for the interpolates, input gradient chained through the
-  first-layer weights once, critic weights frozen in the generator step);
 - ``plain``: the textbook step (three critic forwards, generic double
-  back-propagation for the penalty, generator step through a trainable critic).
+  back-propagation for the penalty, generator step through a trainable
+  critic) with torch's default (per-tensor loop) Adam;
+- ``fused loss, loop Adam``: :class:`WGANGPNet`'s step (first-layer products
+  of real and generated rows reused for the interpolates, input gradient
+  chained through the first-layer weights once, critic weights frozen in the
+  generator step) with the loop Adam;
+- ``fused``: :class:`WGANGPNet` as shipped, with fused Adam kernels.
 
-The lower bound counts the matrix-product FLOPs of the fused step and divides
-them by the matrix-product peak measured here (``torch.mm`` on the same
-shapes). Run::
+The lower bound counts the FLOPs of the matrix products the fused algorithm
+needs (critic forward, penalty input gradient and its double backward, weight
+gradients, plus the generator step every ``n_critic`` batches) and divides
+them by the matmul peak: the best ``torch.mm`` rate measured in the same run
+on the step's own wide products (e.g. 64 x 32,043 x 512, in their memory
+layouts, output preallocated). The "GEMM" column instead times each of those
+products at its own measured rate: what the step would cost if it did nothing
+but its matrix products. Run::
 
     python benchmarks/bench_training.py            # full table
     python benchmarks/bench_training.py --quick    # 2,000 genes only
+    THP_MEM_ALLOC_ENABLE=1 python benchmarks/bench_training.py
 
-Results go to ``benchmarks/results/bench_training.{json,md}``.
+The last form lets torch back its large buffers (64 MB weight gradients at
+32k genes) with transparent huge pages, which removes most of the page-fault
+cost of allocating them; results then go to ``bench_training_thp.*``.
+Results go to ``benchmarks/results/bench_training.{json,md}`` (``--threads N``
+adds ``_Nthread`` to the name: one thread is steadier on a shared machine).
 """
 
 import argparse
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -53,48 +68,92 @@ def mm(m, k, n):
     return 2.0 * m * k * n
 
 
-def flops_per_batch(genes, b=BATCH, c=N_COND):
-    """Matrix-product FLOPs of one fused training batch (critic + 1/n_critic gen)."""
+def wide_products(genes, b=BATCH):
+    """The gene-wide matrix products of one fused batch, with their layouts.
+
+    Each entry is ``(name, m, k, n, a_transposed, b_transposed, per_batch)``:
+    ``A (m x k) @ B (k x n)`` where a transposed operand is a ``.t()`` view of
+    a contiguous tensor, as in the training step, and ``per_batch`` counts the
+    product per batch (generator-step products count ``1 / n_critic``).
+    """
+    h = CRITIC_HIDDEN[0]
+    o = GEN_HIDDEN[-1]
+    g = 1.0 / N_CRITIC
+    return [
+        # critic step
+        ("gen output fwd (z @ Wo.T)", b, o, genes, False, True, 1.0 + g),
+        ("critic layer-1 fwd, real+fake", 2 * b, genes, h, False, True, 1.0),
+        ("penalty input grad (g @ W)", b, h, genes, False, False, 1.0 + g),
+        ("penalty d/dg (D @ W.T)", b, genes, h, False, True, 1.0),
+        ("penalty d/dW (g.T @ D)", h, b, genes, True, False, 1.0),
+        ("layer-1 d/dW real+fake", h, 2 * b, genes, True, False, 1.0),
+        # generator step only
+        ("critic layer-1 fwd, fake", b, genes, h, False, True, g),
+        ("gen output d/dh (dY @ Wo)", b, genes, o, False, False, g),
+        ("gen output d/dWo (dY.T @ h)", genes, b, o, True, False, g),
+    ]
+
+
+def small_flops(b=BATCH, c=N_COND):
+    """FLOPs of the narrow products (hidden layers, conditions) of one batch."""
     g1, g2 = GEN_HIDDEN
     h1, h2 = CRITIC_HIDDEN
-    gen_fwd = mm(b, LATENT + c, g1) + mm(b, g1, g2) + mm(b, g2, genes)
-    head_fwd = mm(1, h1, h2) + mm(1, h2, 1)  # per row
+    gen_hidden = mm(b, LATENT + c, g1) + mm(b, g1, g2)
+    head = mm(b, h1, h2) + mm(b, h2, 1)  # head forward on b rows
     critic = (
-        gen_fwd  # generated rows (no grad)
-        + mm(2 * b, genes, h1) + mm(2 * b, c, h1)  # first layer, real + fake
-        + 3 * b * head_fwd  # head on real, fake, interpolates
-        + 2 * b * head_fwd  # d score / d pre-activation (interpolates)
-        + mm(b, h1, genes)  # input gradient of the interpolates
-        + mm(2 * b, genes, h1)  # first-layer weight gradient (real + fake)
-        + 2 * mm(b, h1, genes)  # double back-propagation of the penalty
-        + 3 * 3 * b * head_fwd  # head backward and its double backward
+        gen_hidden  # generated rows (no grad)
+        + mm(2 * b, c, h1)  # condition part of layer 1, real + fake
+        + 3 * head  # head on real, generated and interpolated rows
+        + head  # d score / d pre-activation of the interpolates
+        + 3 * 2 * head  # weight and input gradients of the head, 3b rows
+        + 2 * head  # double back-propagation through the head's input grad
+        + mm(c, 2 * b, h1)  # condition weights' gradient
     )
     generator = (
-        3 * gen_fwd  # forward, weight and input gradients
-        + mm(b, genes, h1) + b * head_fwd  # critic forward
-        + mm(b, h1, genes) + b * head_fwd  # critic input gradient (frozen weights)
+        3 * gen_hidden  # forward, input and weight gradients
+        + mm(b, c, h1)
+        + 2 * head  # critic forward and input gradient (frozen weights)
     )
     return critic + generator / N_CRITIC
 
 
-def matmul_peak(genes, dtype, reps=5):
-    """Measured GFLOP/s of the step's widest products (forward and both grads)."""
-    a = torch.randn(2 * BATCH, genes, dtype=dtype)
-    w = torch.randn(CRITIC_HIDDEN[0], genes, dtype=dtype)
-    g = torch.randn(2 * BATCH, CRITIC_HIDDEN[0], dtype=dtype)
-    ops = [lambda: a @ w.T, lambda: g @ w, lambda: g.T @ a]
-    for op in ops:
-        op()
-    best = np.inf
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        for op in ops:
-            op()
-        best = min(best, time.perf_counter() - t0)
-    return 3 * mm(2 * BATCH, genes, CRITIC_HIDDEN[0]) / best / 1e9
+def flops_per_batch(genes, b=BATCH):
+    """FLOPs the fused algorithm needs per batch (critic + 1/n_critic gen)."""
+    wide = sum(mm(m, k, n) * c for _, m, k, n, _, _, c in wide_products(genes, b))
+    return wide + small_flops(b)
 
 
-def make_net(genes, precision):
+def _operand(rows, cols, transposed, dtype):
+    if transposed:
+        return torch.randn(cols, rows, dtype=dtype).t()
+    return torch.randn(rows, cols, dtype=dtype)
+
+
+def matmul_rates(genes, dtype, reps=10):
+    """GFLOP/s of ``torch.mm`` on each wide product of the step (best of reps).
+
+    Operands have the step's shapes and memory layouts; the output is
+    preallocated so the rate is the GEMM's alone (no allocation).
+    """
+    rates = []
+    for name, m, k, n, at, bt, count in wide_products(genes):
+        a, b = _operand(m, k, at, dtype), _operand(k, n, bt, dtype)
+        out = torch.empty(m, n, dtype=dtype)
+        torch.mm(a, b, out=out)
+        best = np.inf
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            torch.mm(a, b, out=out)
+            best = min(best, time.perf_counter() - t0)
+        rates.append((name, count, mm(m, k, n), mm(m, k, n) / best / 1e9))
+    return rates
+
+
+def make_net(genes, precision, adam="fused"):
+    # adam="loop": torch's per-tensor Adam (the default before the fused one)
+    extra = {}
+    if adam == "loop":
+        extra = {"optimizer__foreach": False, "critic_optimizer__foreach": False}
     return WGANGPNet(
         Generator,
         critic=Critic,
@@ -114,6 +173,7 @@ def make_net(genes, precision):
         precision=precision,
         batch_size=BATCH,
         verbose=0,
+        **extra,
     ).initialize()
 
 
@@ -141,78 +201,142 @@ def plain_step(net, real, cond, batch_idx):
         net.optimizer_.step()
 
 
-def time_steps(genes, precision, method, n_warmup, n_timed):
-    torch.manual_seed(0)
-    net = make_net(genes, precision)
-    net.history.new_epoch()
+#: Step implementations timed: (label, step, Adam implementation).
+METHODS = [
+    ("plain", "plain", "loop"),  # textbook WGAN-GP step, torch's default Adam
+    ("fused loss, loop Adam", "fused", "loop"),  # the net before fused Adam
+    ("fused", "fused", "fused"),  # WGANGPNet as shipped
+]
+
+
+def time_methods(genes, precision, n_warmup_blocks, n_blocks):
+    """Seconds per batch of each method: median over blocks of n_critic batches.
+
+    The methods run interleaved, one block each in turn, so that the bursts
+    of a shared machine hit them alike; each block holds one generator step,
+    and the median ignores blocks slowed down by other processes.
+    """
     real = torch.randn(BATCH, genes)
     cond = torch.eye(N_COND)[torch.arange(BATCH) % N_COND]
-    times = []
-    for i in range(n_warmup + n_timed):
-        t0 = time.perf_counter()
-        if method == "fused":
-            net.history.new_batch()
-            net.train_step((real, cond))
-        else:
-            plain_step(net, real, cond, i)
-        if i >= n_warmup:
-            times.append(time.perf_counter() - t0)
-    return float(np.sum(times) / n_timed)
+    nets, times = {}, {}
+    for label, step, adam in METHODS:
+        torch.manual_seed(0)
+        net = make_net(genes, precision, adam)
+        net.history.new_epoch()
+        nets[label], times[label] = (net, step), []
+    for block in range(n_warmup_blocks + n_blocks):
+        for label, (net, step) in nets.items():
+            t0 = time.perf_counter()
+            for i in range(N_CRITIC):
+                if step == "fused":
+                    net.history.new_batch()
+                    net.train_step((real, cond))
+                else:
+                    plain_step(net, real, cond, i)
+            if block >= n_warmup_blocks:
+                times[label].append((time.perf_counter() - t0) / N_CRITIC)
+    return {label: float(np.median(t)) for label, t in times.items()}
+
+
+def _cpu_pressure():
+    # share of the last 60 s some task waited for a CPU (Linux PSI), to tell
+    # a quiet run from one that shared the cores with other work
+    try:
+        line = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except OSError:
+        return None
+    return float(dict(f.split("=") for f in line.split()[1:])["avg60"])
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2,000 genes only")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    # torch reads THP_MEM_ALLOC_ENABLE at start-up: huge pages for its large
+    # buffers (see the module docstring); results go to a separate file.
+    thp = os.environ.get("THP_MEM_ALLOC_ENABLE", "0") == "1"
+    stem = "bench_training_thp" if thp else "bench_training"
+    if args.threads:
+        stem += f"_{args.threads}thread"
 
     widths = [2_000] if args.quick else [32_043, 2_000]
     batches_per_epoch = N_SAMPLES // BATCH
-    rows = []
+    rows, breakdown = [], {}
     for genes in widths:
         # timed batches: a multiple of n_critic so generator steps are included
-        n_warmup, n_timed = (5, 10) if genes > 10_000 else (10, 40)
+        # blocks of n_critic batches: warm-up, then timed
+        n_warmup, n_timed = (1, 4) if genes > 10_000 else (2, 10)
         flops = flops_per_batch(genes)
         for precision in ("float32", "bfloat16"):
             dtype = torch.float32 if precision == "float32" else torch.bfloat16
-            peak = matmul_peak(genes, dtype)
+            rates = matmul_rates(genes, dtype)
+            seconds = time_methods(genes, precision, n_warmup, n_timed)
+            # rates measured again after the steps; keep each product's best
+            rates = [
+                (*r[:3], max(r[3], again[3]))
+                for r, again in zip(rates, matmul_rates(genes, dtype))
+            ]
+            peak = max(r for *_, r in rates)
             bound = flops / (peak * 1e9)
-            for method in ("plain", "fused"):
-                sec = time_steps(genes, precision, method, n_warmup, n_timed)
+            # the same products, each at its own measured rate
+            gemm = sum(c * f / (r * 1e9) for _, c, f, r in rates)
+            gemm += small_flops() / (peak * 1e9)
+            breakdown[f"{genes} {precision}"] = [
+                {"product": n, "per_batch": c, "gflop": f / 1e9, "gflops": r}
+                for n, c, f, r in rates
+            ]
+            for label, sec in seconds.items():
                 row = {
                     "genes": genes,
                     "precision": precision,
-                    "method": method,
-                    "timed_batches": n_timed,
+                    "method": label,
+                    "timed_batches": n_timed * N_CRITIC,
                     "s_per_batch": sec,
                     "samples_per_s": BATCH / sec,
                     "s_per_epoch_extrapolated": sec * batches_per_epoch,
+                    "gflop_per_batch": flops / 1e9,
                     "matmul_peak_gflops": peak,
                     "bound_s_per_epoch": bound * batches_per_epoch,
                     "ratio_to_bound": sec / bound,
+                    "gemm_s_per_epoch": gemm * batches_per_epoch,
+                    "ratio_to_gemm": sec / gemm,
                 }
                 rows.append(row)
                 print(
-                    f"{genes:>6} {precision:>8} {method:>5}: "
+                    f"{genes:>6} {precision:>8} {label:>22}: "
                     f"{row['s_per_epoch_extrapolated']:8.2f} s/epoch, "
                     f"{row['samples_per_s']:8.1f} samples/s, "
-                    f"bound {row['bound_s_per_epoch']:7.2f} s, "
-                    f"ratio {row['ratio_to_bound']:.2f}",
+                    f"bound {row['bound_s_per_epoch']:7.2f} s "
+                    f"(peak {peak:.0f} GFLOP/s), "
+                    f"ratio {row['ratio_to_bound']:.2f}, "
+                    f"to GEMM time {row['ratio_to_gemm']:.2f}",
                     flush=True,
                 )
 
     header = (
         "| genes | precision | step | samples/s | s/epoch (extrapolated) | "
-        "bound s/epoch | ratio to bound | matmul peak GFLOP/s |\n"
-        "| --- | --- | --- | --- | --- | --- | --- | --- |\n"
+        "bound s/epoch | ratio to bound | GEMM s/epoch | ratio to GEMM | "
+        "matmul peak GFLOP/s |\n"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
     )
     lines = [
         f"| {r['genes']} | {r['precision']} | {r['method']} | "
         f"{r['samples_per_s']:.1f} | {r['s_per_epoch_extrapolated']:.2f} | "
         f"{r['bound_s_per_epoch']:.2f} | {r['ratio_to_bound']:.2f} | "
+        f"{r['gemm_s_per_epoch']:.2f} | {r['ratio_to_gemm']:.2f} | "
         f"{r['matmul_peak_gflops']:.1f} |"
         for r in rows
     ]
+    products = "\n".join(
+        f"| {key} | {p['product']} | {p['per_batch']:.1f} | {p['gflop']:.2f} | "
+        f"{p['gflops']:.1f} |"
+        for key, items in breakdown.items()
+        for p in items
+    )
     meta = {
         "samples": N_SAMPLES,
         "batch_size": BATCH,
@@ -222,23 +346,32 @@ def main(argv=None):
         "critic": f"genes+{N_COND}-{CRITIC_HIDDEN}-1",
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
+        "THP_MEM_ALLOC_ENABLE": int(thp),
         "machine": platform.processor() or platform.machine(),
+        "cpu_pressure_at_end": _cpu_pressure(),
     }
     table = header + "\n".join(lines)
     print()
     print(table)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "bench_training.json").write_text(
-        json.dumps({"meta": meta, "rows": rows}, indent=2)
+    (out / f"{stem}.json").write_text(
+        json.dumps({"meta": meta, "rows": rows, "products": breakdown}, indent=2)
     )
-    (out / "bench_training.md").write_text(
+    (out / f"{stem}.md").write_text(
         "# WGAN-GP training throughput\n\n"
         f"Seconds per epoch are extrapolated from timed batches after warm-up "
         f"({N_SAMPLES} samples, batch {BATCH}, {batches_per_epoch} batches per "
-        f"epoch, n_critic {N_CRITIC}); the bound is the fused step's matrix-"
-        "product FLOPs at the measured `torch.mm` peak of the same shapes.\n\n"
-        f"Settings: {json.dumps(meta)}\n\n" + table + "\n"
+        f"epoch, n_critic {N_CRITIC}). *Bound*: the FLOPs the fused algorithm "
+        "needs per batch at the matmul peak, the best `torch.mm` rate measured "
+        "in the same run on the step's own wide products (shapes and layouts, "
+        "preallocated output). *GEMM*: the same products each at its own "
+        "measured rate, i.e. the step's time if it did nothing but its matrix "
+        "products.\n\n"
+        f"Settings: {json.dumps(meta)}\n\n" + table + "\n\n"
+        "## Wide products per batch\n\n"
+        "| width, precision | product | per batch | GFLOP | GFLOP/s |\n"
+        "| --- | --- | --- | --- | --- |\n" + products + "\n"
     )
     return 0
 

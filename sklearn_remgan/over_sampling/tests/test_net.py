@@ -98,3 +98,19 @@ def test_same_seed_same_training(data):
     b = make_net().fit(*data)
     for p, q in zip(a.module_.parameters(), b.module_.parameters()):
         assert torch.equal(p, q)
+
+
+def test_adam_uses_the_fused_kernel_unless_the_user_chooses():
+    net = make_net().initialize()
+    assert net.optimizer_.defaults["fused"] is True
+    assert net.critic_optimizer_.defaults["fused"] is True
+    # A user's choice of implementation is kept, for each optimizer separately.
+    net = make_net(critic_optimizer__foreach=False).initialize()
+    assert not net.critic_optimizer_.defaults["fused"]
+    assert net.critic_optimizer_.defaults["foreach"] is False
+    assert net.optimizer_.defaults["fused"] is True
+    # Other optimizers get no such argument.
+    net = make_net(critic_optimizer=torch.optim.SGD, critic_optimizer__lr=0.1)
+    assert "fused" not in net.initialize().critic_optimizer_.defaults or not (
+        net.critic_optimizer_.defaults["fused"]
+    )
