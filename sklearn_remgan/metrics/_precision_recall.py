@@ -81,9 +81,11 @@ def precision_recall(real, generated, *, k=3, working_memory=None, device="cpu")
     k : int, default=3
         Neighbour rank of the ball radii; ``1 <= k < min(n_real, n_generated)``.
     working_memory : float or None, default=None
-        Memory budget in MiB for the distance blocks; None uses
-        ``min(64, sklearn.get_config()["working_memory"])``. The n x n distance
-        matrices are never built.
+        Memory budget in MiB for the square distance tiles (and the tiles of
+        rows they copy when data are centred or converted to float32); None
+        uses ``min(64, sklearn.get_config()["working_memory"])``. The n x n
+        distance matrices are never built; besides the tiles, memory grows
+        only linearly with the number of samples.
     device : str or torch.device, default="cpu"
         Where the float32 matrix products run (e.g. ``"cuda"``); the float64
         re-checks run on the CPU.
@@ -129,9 +131,10 @@ def precision_recall(real, generated, *, k=3, working_memory=None, device="cpu")
     whose float32 value lies within a rigorous rounding-error bound of the
     radius it is compared with is recomputed in float64 as a sum of squared
     differences, so the results are those of an exact computation at every
-    scale (``n_rechecked`` reports how many pairs that took). Data far from the
-    origin are centred first (a float32 copy) to keep that band thin;
-    standardized float32 data are used without a copy.
+    scale (``n_rechecked`` reports how many pairs that took). Distances of a
+    set to itself are symmetric: only tiles on or above the diagonal are
+    computed. Data far from the origin are centred tile by tile to keep that
+    band thin; standardized float32 data are used in place, without a copy.
 
     References
     ----------

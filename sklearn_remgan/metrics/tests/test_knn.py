@@ -10,7 +10,7 @@ from sklearn_remgan.metrics._knn import (
     exact_sq_distances,
     kth_neighbour_sq_radii,
     make_operands,
-    rows_per_block,
+    tile_size,
 )
 
 
@@ -73,10 +73,55 @@ def test_memberships_match_brute_force(halves, working_memory):
     D = pairwise_distances(A.astype(np.float64), B.astype(np.float64)) ** 2
     np.testing.assert_array_equal(count, (D < ra[:, None]).sum(axis=0))
     np.testing.assert_array_equal(covered, (D < ra[:, None]).any(axis=1))
+    np.testing.assert_array_equal(covered, (D < ra[:, None]).any(axis=1))
     np.testing.assert_array_equal(recalled, (D < rb[None, :]).any(axis=1))
     assert 0 < count.sum() < D.size
 
 
-def test_rows_per_block():
-    assert rows_per_block(1000, working_memory=1) == 65
-    assert rows_per_block(10**9, working_memory=1) == 1
+def test_far_data_centred_per_tile_without_copy(shared_data_dir):
+    # Raw log-expression far from the origin: centred tile by tile (no second
+    # full copy held), with results equal to brute force in float64.
+    X = np.load(shared_data_dir / "tissues7_dslabs.npz")["X"]
+    A, B = X[:100], X[100:]
+    opa, opb = make_operands(A, B)
+    assert opa.shift is not None and opa.copies_rows and opb.copies_rows
+    ra, _ = kth_neighbour_sq_radii(opa, 3, working_memory=0.02)
+    rb, _ = kth_neighbour_sq_radii(opb, 3, working_memory=0.02)
+    count, covered, recalled, _ = ball_memberships(
+        opa, opb, ra, rb, working_memory=0.02
+    )
+    A64, B64 = A.astype(np.float64), B.astype(np.float64)
+    dist, _ = NearestNeighbors(n_neighbors=3).fit(A64).kneighbors()
+    np.testing.assert_allclose(np.sqrt(ra), dist[:, -1], rtol=1e-9)
+    D = pairwise_distances(A64, B64) ** 2
+    np.testing.assert_array_equal(count, (D < ra[:, None]).sum(axis=0))
+    np.testing.assert_array_equal(covered, (D < ra[:, None]).any(axis=1))
+    np.testing.assert_array_equal(recalled, (D < rb[None, :]).any(axis=1))
+    assert 0 < count.sum()
+
+
+def test_standardized_float32_used_in_place(halves):
+    A, B = halves
+    A = np.ascontiguousarray(A, dtype=np.float32)
+    B = np.ascontiguousarray(B, dtype=np.float32)
+    A, B = A - A.mean(axis=0), B - A.mean(axis=0)
+    opa, _ = make_operands(A, B)
+    assert opa.shift is None and not opa.copies_rows
+    assert np.shares_memory(opa.rows(0, 10).numpy(), A)
+
+
+@pytest.mark.parametrize("working_memory", [0.01, 0.2, None])
+def test_symmetric_tiles_match_full_rows(halves, working_memory):
+    # Radii from the upper-triangular tiles equal those of a full distance
+    # matrix, whatever the tiling.
+    A = np.vstack(halves)
+    (op,) = make_operands(A)
+    r2, _ = kth_neighbour_sq_radii(op, 5, working_memory=working_memory)
+    D = pairwise_distances(A.astype(np.float64)) ** 2
+    np.testing.assert_allclose(r2, np.partition(D, 5, axis=1)[:, 5], rtol=1e-9)
+
+
+def test_tile_size():
+    assert tile_size(10_000, 2000, working_memory=1) == 256
+    assert tile_size(100, 2000, working_memory=1) == 100
+    assert tile_size(10_000, 32_043, working_memory=1, copies=True) == 4

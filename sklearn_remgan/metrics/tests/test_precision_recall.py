@@ -63,7 +63,7 @@ def test_float32_and_float64_agree(tcga_slice):
 def test_working_memory_does_not_change_results(real_and_generated):
     real, generated = real_and_generated
     a = precision_recall(real, generated, k=3)
-    b = precision_recall(real, generated, k=3, working_memory=0.01)
+    b = precision_recall(real, generated, k=3, working_memory=0.1)
     np.testing.assert_array_equal(a.generated_ball_count, b.generated_ball_count)
     np.testing.assert_array_equal(a.real_recalled, b.real_recalled)
     np.testing.assert_array_equal(a.real_radii, b.real_radii)

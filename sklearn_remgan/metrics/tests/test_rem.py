@@ -53,6 +53,19 @@ def test_wide_gram_route_equals_pca(wide_set):
     )
 
 
+def test_one_product_rem_equals_residual(wide_set):
+    # score_samples uses ||x||^2 - ||Px||^2 (residual only near the subspace).
+    X = wide_set
+    rem = REM(200).fit(X[:800])
+    test = np.vstack([X[800:], rem.mean_ + rem.transform(X[:3]) @ rem.components_])
+    Z = test.astype(np.float64) - rem.mean_
+    Z -= (Z @ rem.components_.T) @ rem.components_
+    expected = np.sqrt((Z**2).sum(axis=1))
+    got = rem.score_samples(test)
+    np.testing.assert_allclose(got[:-3], expected[:-3], rtol=1e-6)
+    assert np.all(got[-3:] < 1e-9 * got[:-3].mean())
+
+
 def test_randomized_solver_is_close(tcga_slice):
     X = tcga_slice["X"]
     expected, _ = _pca_rem(X, 20)
