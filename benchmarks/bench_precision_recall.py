@@ -29,7 +29,6 @@ import contextlib
 import io
 import json
 import multiprocessing as mp
-import resource
 import tempfile
 import time
 from pathlib import Path
@@ -37,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 import torch
+from _memory import peak_bytes, reset_peak
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -55,26 +55,6 @@ def _data(n, d, folder):
     return float(X.nbytes) / 2**20
 
 
-def _reset_peak():
-    """Reset this process's peak resident size (Linux ``clear_refs``).
-
-    A spawned child can inherit, in ``ru_maxrss``, the resident size its parent
-    had when it forked; resetting after the inputs are loaded makes the peak
-    read by :func:`_peak_bytes` this call's own.
-    """
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
-
-
-def _peak_bytes():
-    """Peak resident size since the last reset (VmHWM), in bytes."""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
 def _child(method, folder, k, queue):
     # Both imports before the baseline, so that neither pays for libraries.
     from prdc import compute_prdc
@@ -83,7 +63,7 @@ def _child(method, folder, k, queue):
 
     real = np.load(folder / "real.npy")
     gen = np.load(folder / "gen.npy")
-    _reset_peak()
+    reset_peak()
     base = psutil.Process().memory_info().rss
     start = time.perf_counter()
     if method == "prdc":
@@ -95,7 +75,7 @@ def _child(method, folder, k, queue):
         out = {m: r[m] for m in ("precision", "recall", "density", "coverage")}
         extra = {"n_rechecked": r.n_rechecked}
     seconds = time.perf_counter() - start
-    peak = _peak_bytes()
+    peak = peak_bytes()
     queue.put(
         {
             "seconds": seconds,

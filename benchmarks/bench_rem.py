@@ -17,10 +17,8 @@ Writes benchmarks/results/NAME.{json,md} (default bench_rem).
 """
 
 import argparse
-import contextlib
 import json
 import multiprocessing as mp
-import resource
 import tempfile
 import time
 from pathlib import Path
@@ -28,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 import scipy.linalg
+from _memory import peak_bytes, reset_peak
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -40,26 +39,6 @@ def _data(n, d, folder):
     np.save(folder / "X.npy", X)
 
 
-def _reset_peak():
-    """Reset this process's peak resident size (Linux ``clear_refs``).
-
-    A spawned child can inherit, in ``ru_maxrss``, the resident size its parent
-    had when it forked; resetting after the inputs are loaded makes the peak
-    read by :func:`_peak_bytes` this call's own.
-    """
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
-
-
-def _peak_bytes():
-    """Peak resident size since the last reset (VmHWM), in bytes."""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
 def _child(method, folder, q, queue):
     from sklearn.decomposition import PCA
 
@@ -67,7 +46,7 @@ def _child(method, folder, q, queue):
     from sklearn_remgan.metrics._rem import _gram
 
     X = np.load(folder / "X.npy")
-    _reset_peak()
+    reset_peak()
     base = psutil.Process().memory_info().rss
     start = time.perf_counter()
     fit_s = None
@@ -89,7 +68,7 @@ def _child(method, folder, q, queue):
         Z = X.astype(np.float64) - pca.inverse_transform(pca.transform(X))
         scores = np.sqrt((Z**2).sum(axis=1))
     seconds = time.perf_counter() - start
-    peak = _peak_bytes()
+    peak = peak_bytes()
     np.save(folder / f"scores_{method}.npy", scores)
     queue.put({"seconds": seconds, "fit_s": fit_s, "peak_mib": (peak - base) / 2**20})
 
