@@ -1,6 +1,7 @@
 """Peak-memory helpers shared by the benchmark scripts (Linux /proc, else rusage)."""
 
 import contextlib
+import multiprocessing as mp
 import resource
 from pathlib import Path
 
@@ -23,3 +24,18 @@ def peak_bytes():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) * 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def run_in_fresh_process(target, *args):
+    """Run ``target(*args, queue)`` in a new spawned process; return what it puts.
+
+    A fresh interpreter per measurement keeps one tool's allocations (and the
+    libraries it imported) out of the next one's peak.
+    """
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=target, args=(*args, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result

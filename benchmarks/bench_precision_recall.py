@@ -28,7 +28,6 @@ import argparse
 import contextlib
 import io
 import json
-import multiprocessing as mp
 import tempfile
 import time
 from pathlib import Path
@@ -36,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 import torch
-from _memory import peak_bytes, reset_peak
+from _memory import peak_bytes, reset_peak, run_in_fresh_process
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -87,15 +86,6 @@ def _child(method, folder, k, queue):
     )
 
 
-def _run(method, folder, k):
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(method, folder, k, queue))
-    proc.start()
-    result = queue.get()
-    proc.join()
-    return result
-
 
 def _product_flops(n, d):
     """Float32 product FLOPs of one call: two upper-triangular self passes, one
@@ -140,8 +130,10 @@ def main(argv=None):
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             inputs_mib = _data(n, d, folder)
-            ours = _run("ours", folder, args.k)
-            prdc = _run("prdc", folder, args.k) if n <= args.no_prdc_above else None
+            ours = run_in_fresh_process(_child, "ours", folder, args.k)
+            prdc = None
+            if n <= args.no_prdc_above:
+                prdc = run_in_fresh_process(_child, "prdc", folder, args.k)
         flops = _product_flops(n, d)
         row = {
             "case": f"{n} vs {n} x {d}",

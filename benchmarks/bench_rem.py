@@ -18,7 +18,6 @@ Writes benchmarks/results/NAME.{json,md} (default bench_rem).
 
 import argparse
 import json
-import multiprocessing as mp
 import tempfile
 import time
 from pathlib import Path
@@ -26,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 import scipy.linalg
-from _memory import peak_bytes, reset_peak
+from _memory import peak_bytes, reset_peak, run_in_fresh_process
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -73,15 +72,6 @@ def _child(method, folder, q, queue):
     queue.put({"seconds": seconds, "fit_s": fit_s, "peak_mib": (peak - base) / 2**20})
 
 
-def _run(method, folder, q):
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(method, folder, q, queue))
-    proc.start()
-    out = queue.get()
-    proc.join()
-    return out
-
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
@@ -97,7 +87,10 @@ def main(argv=None):
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             _data(n, d, folder)
-            res = {m: _run(m, folder, q) for m in args.methods.split(",")}
+            res = {
+                m: run_in_fresh_process(_child, m, folder, q)
+                for m in args.methods.split(",")
+            }
             ref = np.load(folder / "scores_exact.npy") if "exact" in res else None
             for m, r in res.items():
                 if ref is not None and m != "exact":
