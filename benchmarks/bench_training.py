@@ -11,11 +11,15 @@ the median of its blocks:
 - ``plain``: the textbook step (three critic forwards, generic double
   back-propagation for the penalty, generator step through a trainable
   critic) with torch's default (per-tensor loop) Adam;
-- ``fused loss, loop Adam``: :class:`WGANGPNet`'s step (first-layer products
-  of real and generated rows reused for the interpolates, input gradient
-  chained through the first-layer weights once, critic weights frozen in the
-  generator step) with the loop Adam;
-- ``fused``: :class:`WGANGPNet` as shipped, with fused Adam kernels.
+- ``fused loss, loop Adam``: :func:`fused_critic_loss` (first-layer
+  products of real and generated rows reused for the interpolates, input
+  gradient chained through the first-layer weights once, critic weights
+  frozen in the generator step), autograd's backward, the loop Adam;
+- ``fused loss``: the same with fused Adam kernels (the first release);
+- ``fused``: :class:`WGANGPNet` as shipped: :func:`fused_critic_backward`
+  computes the first-layer weight gradient as one product into the gradient
+  tensor of the previous step, where autograd runs two narrower products into
+  fresh 64 MB buffers and adds them.
 
 The lower bound counts the FLOPs of the matrix products the fused algorithm
 needs (critic forward, penalty input gradient and its double backward, weight
@@ -32,7 +36,8 @@ but its matrix products. Run::
 
 The last form lets torch back its large buffers (64 MB weight gradients at
 32k genes) with transparent huge pages, which removes most of the page-fault
-cost of allocating them; results then go to ``bench_training_thp.*``.
+cost of allocating them (the shipped step no longer allocates the critic's);
+results then go to ``bench_training_thp.*``.
 Results go to ``benchmarks/results/bench_training.{json,md}`` (``--threads N``
 adds ``_Nthread`` to the name: one thread is steadier on a shared machine).
 """
@@ -52,6 +57,7 @@ from sklearn_remgan.over_sampling import (
     Generator,
     WassersteinLoss,
     WGANGPNet,
+    fused_critic_loss,
     gradient_penalty,
 )
 
@@ -85,8 +91,8 @@ def wide_products(genes, b=BATCH):
         ("critic layer-1 fwd, real+fake", 2 * b, genes, h, False, True, 1.0),
         ("penalty input grad (g @ W)", b, h, genes, False, False, 1.0 + g),
         ("penalty d/dg (D @ W.T)", b, genes, h, False, True, 1.0),
-        ("penalty d/dW (g.T @ D)", h, b, genes, True, False, 1.0),
-        ("layer-1 d/dW real+fake", h, 2 * b, genes, True, False, 1.0),
+        # [d pre; g].T @ [d penalty/dD; real; fake]: penalty and layer-1 d/dW
+        ("layer-1 d/dW, one product", h, 3 * b, genes, True, False, 1.0),
         # generator step only
         ("critic layer-1 fwd, fake", b, genes, h, False, True, g),
         ("gen output d/dh (dY @ Wo)", b, genes, o, False, False, g),
@@ -177,6 +183,20 @@ def make_net(genes, precision, adam="fused"):
     ).initialize()
 
 
+def generator_step(net, cond, ctx, freeze_critic):
+    """One generator update, as in the net's step (``freeze_critic``) or not."""
+    gen, critic = net.module_, net.critic_
+    if freeze_critic:
+        critic.requires_grad_(False)
+    with ctx:
+        fake = gen(torch.randn(cond.shape[0], LATENT), cond)
+        g_loss = WassersteinLoss()(critic(fake, cond).float())
+    net.optimizer_.zero_grad()
+    g_loss.backward()
+    net.optimizer_.step()
+    critic.requires_grad_(True)
+
+
 def plain_step(net, real, cond, batch_idx):
     """Textbook WGAN-GP step on the same modules, for comparison."""
     gen, critic = net.module_, net.critic_
@@ -193,19 +213,30 @@ def plain_step(net, real, cond, batch_idx):
     loss.backward()
     net.critic_optimizer_.step()
     if (batch_idx + 1) % N_CRITIC == 0:
-        with ctx:
-            fake = gen(torch.randn(real.shape[0], LATENT), cond)
-            g_loss = WassersteinLoss()(critic(fake, cond).float())
-        net.optimizer_.zero_grad()
-        g_loss.backward()
-        net.optimizer_.step()
+        generator_step(net, cond, ctx, freeze_critic=False)
+
+
+def fused_loss_step(net, real, cond, batch_idx):
+    """The first release's step: fused loss, then autograd's backward."""
+    ctx = net._autocast()
+    with ctx:
+        with torch.no_grad():
+            fake = net.module_(torch.randn(real.shape[0], LATENT), cond)
+        alpha = torch.rand(real.shape[0], 1)
+        loss, _, _ = fused_critic_loss(net.critic_, real, fake, cond, alpha, 10.0)
+    net.critic_optimizer_.zero_grad()
+    loss.backward()
+    net.critic_optimizer_.step()
+    if (batch_idx + 1) % N_CRITIC == 0:
+        generator_step(net, cond, ctx, freeze_critic=True)
 
 
 #: Step implementations timed: (label, step, Adam implementation).
 METHODS = [
-    ("plain", "plain", "loop"),  # textbook WGAN-GP step, torch's default Adam
-    ("fused loss, loop Adam", "fused", "loop"),  # the net before fused Adam
-    ("fused", "fused", "fused"),  # WGANGPNet as shipped
+    ("plain", plain_step, "loop"),  # textbook WGAN-GP step, torch's default Adam
+    ("fused loss, loop Adam", fused_loss_step, "loop"),
+    ("fused loss", fused_loss_step, "fused"),  # the first release
+    ("fused", None, "fused"),  # WGANGPNet.train_step as shipped
 ]
 
 
@@ -228,11 +259,11 @@ def time_methods(genes, precision, n_warmup_blocks, n_blocks):
         for label, (net, step) in nets.items():
             t0 = time.perf_counter()
             for i in range(N_CRITIC):
-                if step == "fused":
+                if step is None:
                     net.history.new_batch()
                     net.train_step((real, cond))
                 else:
-                    plain_step(net, real, cond, i)
+                    step(net, real, cond, i)
             if block >= n_warmup_blocks:
                 times[label].append((time.perf_counter() - t0) / N_CRITIC)
     return {label: float(np.median(t)) for label, t in times.items()}

@@ -2,6 +2,7 @@
 
 from sklearn_remgan.over_sampling._losses import (
     WassersteinLoss,
+    fused_critic_backward,
     fused_critic_loss,
     gradient_penalty,
     interpolate,
@@ -16,6 +17,7 @@ __all__ = [
     "WGANGPNet",
     "WGANGPSampler",
     "WassersteinLoss",
+    "fused_critic_backward",
     "fused_critic_loss",
     "gradient_penalty",
     "interpolate",

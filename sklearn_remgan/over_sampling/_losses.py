@@ -169,14 +169,139 @@ def fused_critic_loss(critic, real, fake, condition, alpha, gp_weight):
     >>> loss.shape, bool(gp >= 0)
     (torch.Size([]), True)
     """
+    _check_alpha(alpha, real)
+    pre_x = critic.input_x(torch.cat([real, fake.detach()], dim=0))
+    score_real, score_fake, grad_pre = _head_and_input_grad(
+        critic, pre_x, condition, alpha
+    )
+    grad_x = grad_pre.to(critic.input_x.weight.dtype) @ critic.input_x.weight
+    return _critic_objective(score_real, score_fake, grad_x, gp_weight)
+
+
+def fused_critic_backward(critic, real, fake, condition, alpha, gp_weight):
+    """Critic loss of :func:`fused_critic_loss` and its gradients, in place.
+
+    Fills the ``.grad`` of every critic parameter with the gradient of the
+    loss (earlier gradients are replaced, not accumulated): the same values
+    as ``fused_critic_loss(...)[0].backward()`` after zeroing the gradients.
+    The gene-wide first-layer weight gets its gradient from one matrix
+    product, ``[d pre-activation; input gradient]^T @ [rows; d penalty /
+    d input gradient]``, written into the tensor already held in
+    ``critic.input_x.weight.grad`` when it fits. Autograd would run two
+    narrower products into freshly allocated (n_hidden, n_features) buffers
+    and add them; at 32,043 genes that was a fifth of the training step
+    (benchmarks/bench_training.py).
+
+    Under ``torch.autocast`` the wide products run in the autocast dtype and
+    the gradient is stored in the weight's dtype.
+
+    Parameters
+    ----------
+    critic : Critic
+        The critic.
+    real, fake : torch.Tensor of shape (batch, n_features)
+        Real rows and generated rows under the same conditions (``fake`` is
+        treated as a constant).
+    condition : torch.Tensor of shape (batch, n_conditions) or None
+        Condition of each row.
+    alpha : torch.Tensor of shape (batch, 1)
+        Mixing weights of the interpolates.
+    gp_weight : float
+        Weight of the gradient penalty.
+
+    Returns
+    -------
+    loss, wasserstein, penalty : torch.Tensor
+        Detached scalars, as returned by :func:`fused_critic_loss`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_remgan.over_sampling import Critic, fused_critic_backward
+    >>> critic = Critic(6, 2, hidden=(4, 3))
+    >>> real, fake = torch.randn(5, 6), torch.randn(5, 6)
+    >>> cond, alpha = torch.eye(2)[[0] * 5], torch.rand(5, 1)
+    >>> loss, w, gp = fused_critic_backward(critic, real, fake, cond, alpha, 10.0)
+    >>> critic.input_x.weight.grad.shape
+    torch.Size([4, 6])
+    """
+    _check_alpha(alpha, real)
+    b, n_features = real.shape
+    weight = critic.input_x.weight
+    dtype = _autocast_dtype(weight.device.type, weight.dtype)
+    # Rows 0..b-1 receive d penalty / d input gradient after the backward
+    # pass; rows b.. hold the real and generated rows.
+    rhs = torch.empty(3 * b, n_features, dtype=dtype, device=weight.device)
+    rhs[b : 2 * b].copy_(real)
+    rhs[2 * b :].copy_(fake.detach())
+    w = weight.detach().to(dtype)
+    with torch.no_grad():
+        pre_x = torch.mm(rhs[b:], w.t())
+    pre_x.requires_grad_(True)
+    bias = critic.input_x.bias
+    pre = pre_x + (bias.to(dtype) if bias is not None else 0.0)
+    score_real, score_fake, grad_pre = _head_and_input_grad(
+        critic, pre, condition, alpha
+    )
+    grad_x = grad_pre.to(dtype) @ w
+    grad_x.retain_grad()
+    loss, wasserstein, penalty = _critic_objective(
+        score_real, score_fake, grad_x, gp_weight
+    )
+    for p in critic.parameters():
+        if p is not weight:
+            p.grad = None
+    loss.backward()
+    rhs[:b].copy_(grad_x.grad)
+    lhs = torch.cat([grad_pre.detach().to(dtype), pre_x.grad.to(dtype)], dim=0)
+    buffer = weight.grad
+    if (
+        buffer is None
+        or buffer.shape != weight.shape
+        or buffer.dtype != weight.dtype
+        or buffer.device != weight.device
+        or not buffer.is_contiguous()
+    ):
+        buffer = torch.empty_like(weight, memory_format=torch.contiguous_format)
+    if dtype == buffer.dtype:
+        torch.mm(lhs.t(), rhs, out=buffer)
+    else:
+        buffer.copy_(torch.mm(lhs.t(), rhs))
+    weight.grad = buffer
+    return loss.detach(), wasserstein, penalty
+
+
+def _autocast_dtype(device_type, default):
+    """The dtype autocast runs matrix products in on ``device_type``, if on."""
+    if hasattr(torch, "get_autocast_dtype"):  # torch >= 2.4
+        if torch.is_autocast_enabled(device_type):
+            return torch.get_autocast_dtype(device_type)
+        return default
+    if device_type == "cpu":
+        on, dtype = torch.is_autocast_cpu_enabled(), torch.get_autocast_cpu_dtype()
+    else:
+        on, dtype = torch.is_autocast_enabled(), torch.get_autocast_gpu_dtype()
+    return dtype if on else default
+
+
+def _check_alpha(alpha, real):
     if alpha.shape != (real.shape[0], 1):
         raise ValueError(
             "alpha must hold one mixing weight per row, of shape (batch, 1) = "
             f"({real.shape[0]}, 1); got shape {tuple(alpha.shape)}."
         )
-    b = real.shape[0]
-    pre = critic.input_x(torch.cat([real, fake.detach()], dim=0))
-    pre = pre + critic.condition_term(
+
+
+def _head_and_input_grad(critic, pre_x, condition, alpha):
+    """Scores of real, generated and interpolated rows from the gene part.
+
+    ``pre_x`` stacks the gene-part pre-activations of the real rows and of
+    the generated rows. Returns their scores and the gradient of the
+    interpolates' scores with respect to their pre-activation (with a graph,
+    as it is differentiated again).
+    """
+    b = pre_x.shape[0] // 2
+    pre = pre_x + critic.condition_term(
         None if condition is None else torch.cat([condition, condition], dim=0)
     )
     pre_real, pre_fake = pre[:b], pre[b:]
@@ -184,10 +309,11 @@ def fused_critic_loss(critic, real, fake, condition, alpha, gp_weight):
     pre_hat = alpha * pre_real + (1 - alpha) * pre_fake
     scores = critic.head(torch.cat([pre_real, pre_fake, pre_hat], dim=0))
     score_real, score_fake, score_hat = scores[:b], scores[b : 2 * b], scores[2 * b :]
-    # d score / d pre_hat through the hidden layers (create_graph: it is
-    # differentiated again), then chain through the gene-part weights.
     (grad_pre,) = torch.autograd.grad(score_hat.sum(), pre_hat, create_graph=True)
-    grad_x = grad_pre.to(critic.input_x.weight.dtype) @ critic.input_x.weight
+    return score_real, score_fake, grad_pre
+
+
+def _critic_objective(score_real, score_fake, grad_x, gp_weight):
     penalty = ((grad_x.float().norm(2, dim=1) - 1) ** 2).mean()
     score_real, score_fake = score_real.float(), score_fake.float()
     wasserstein = score_real.mean() - score_fake.mean()

@@ -7,7 +7,7 @@ from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog, ProgressBar
 
 from sklearn_remgan.over_sampling._callbacks import EpochProgressBar
-from sklearn_remgan.over_sampling._losses import WassersteinLoss, fused_critic_loss
+from sklearn_remgan.over_sampling._losses import WassersteinLoss, fused_critic_backward
 
 _TORCH_VERSION = tuple(int(v) for v in torch.__version__.split(".")[:2])
 
@@ -306,12 +306,11 @@ class WGANGPNet(NeuralNet):
             with torch.no_grad():
                 fake = generator(self._noise(n, real.device), condition)
             alpha = torch.rand(n, 1, device=real.device)
-            loss, wasserstein, penalty = fused_critic_loss(
+            # Replaces the critic's gradients (its widest one in place).
+            loss, wasserstein, penalty = fused_critic_backward(
                 critic, real, fake, condition, alpha, self.gp_weight
             )
         self._check_finite("critic loss", loss)
-        self.critic_optimizer_.zero_grad(set_to_none=True)
-        loss.backward()
         self.critic_optimizer_.step()
         self.history.record_batch("critic_loss", loss.item())
         self.history.record_batch("gradient_penalty", penalty.item())

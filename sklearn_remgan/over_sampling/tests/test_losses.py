@@ -4,6 +4,7 @@ import torch
 from sklearn_remgan.over_sampling import (
     Critic,
     WassersteinLoss,
+    fused_critic_backward,
     fused_critic_loss,
     gradient_penalty,
     interpolate,
@@ -69,3 +70,50 @@ def test_gradient_penalty_zero_for_unit_gradient():
         alpha=torch.rand(8, 1),
     )
     assert gp.item() == pytest.approx(0.0, abs=1e-10)
+
+
+@pytest.mark.parametrize("n_conditions", [0, 3])
+def test_fused_critic_backward_sets_the_plain_gradients(n_conditions):
+    torch.manual_seed(0)
+    critic = Critic(7, n_conditions, hidden=(5, 4))
+    real, fake = torch.randn(6, 7), torch.randn(6, 7)
+    cond = torch.eye(3)[torch.tensor([0, 1, 2, 0, 1, 2])] if n_conditions else None
+    alpha = torch.rand(6, 1)
+    plain_gp = gradient_penalty(critic, real, fake, cond, alpha=alpha)
+    plain = WassersteinLoss()(critic(fake, cond), critic(real, cond)) + 10.0 * plain_gp
+    plain_grads = torch.autograd.grad(plain, list(critic.parameters()))
+
+    # stale gradients everywhere: they must be replaced, not accumulated
+    for p in critic.parameters():
+        p.grad = torch.full_like(p, 3.0)
+    buffer = critic.input_x.weight.grad
+    for _ in range(2):
+        loss, wasserstein, penalty = fused_critic_backward(
+            critic, real, fake, cond, alpha, 10.0
+        )
+        assert loss.item() == pytest.approx(plain.item(), rel=1e-5)
+        assert penalty.item() == pytest.approx(plain_gp.item(), rel=1e-5)
+        assert wasserstein.item() == pytest.approx(
+            (critic(real, cond).mean() - critic(fake, cond).mean()).item(), rel=1e-5
+        )
+        for p, expected in zip(critic.parameters(), plain_grads):
+            torch.testing.assert_close(p.grad, expected, rtol=1e-4, atol=1e-6)
+    # the widest gradient is written into the tensor that was already there
+    assert critic.input_x.weight.grad is buffer
+
+
+def test_fused_critic_backward_under_bfloat16_autocast():
+    torch.manual_seed(0)
+    critic = Critic(64, 2, hidden=(16, 8))
+    real, fake = torch.randn(8, 64), torch.randn(8, 64)
+    cond, alpha = torch.eye(2)[torch.arange(8) % 2], torch.rand(8, 1)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss, _, _ = fused_critic_loss(critic, real, fake, cond, alpha, 10.0)
+    expected = torch.autograd.grad(loss, list(critic.parameters()))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss_b, _, _ = fused_critic_backward(critic, real, fake, cond, alpha, 10.0)
+    assert loss_b.item() == pytest.approx(loss.item(), rel=2e-2)
+    for p, e in zip(critic.parameters(), expected):
+        assert p.grad.dtype == torch.float32
+        # both run the wide products in bfloat16: agree to its precision
+        assert torch.linalg.norm(p.grad - e) <= 3e-2 * torch.linalg.norm(e) + 1e-4
