@@ -5,6 +5,7 @@ import pytest
 from sklearn.metrics import pairwise_distances
 from sklearn.neighbors import NearestNeighbors
 
+from sklearn_remgan.metrics import _knn
 from sklearn_remgan.metrics._knn import (
     ball_memberships,
     exact_sq_distances,
@@ -31,7 +32,8 @@ def test_radii_match_kneighbors(tcga_slice, k, working_memory):
     # kneighbors() without X excludes each point itself.
     dist, _ = NearestNeighbors(n_neighbors=k).fit(X).kneighbors()
     np.testing.assert_allclose(np.sqrt(r2), dist[:, -1], rtol=1e-5)
-    assert n_rechecked >= X.shape[0] * (k + 1)
+    # at least the k-th pair of each row, far fewer than all k + 1 nearest
+    assert X.shape[0] <= n_rechecked < X.shape[0] * (k + 1)
 
 
 def test_radii_of_duplicates_are_zero(tcga_slice):
@@ -125,3 +127,49 @@ def test_tile_size():
     assert tile_size(10_000, 2000, working_memory=1) == 256
     assert tile_size(100, 2000, working_memory=1) == 100
     assert tile_size(10_000, 32_043, working_memory=1, copies=True) == 4
+
+
+def test_feature_chunked_products_stay_exact(halves, monkeypatch):
+    # Products in feature chunks (as for wide data) with the narrower error
+    # band that chunking allows: results still equal brute force in float64.
+    monkeypatch.setattr(_knn, "_FEATURE_CHUNK", 48)  # 200 genes: 5 chunks
+    A, B = halves
+    assert _knn._summation_length(A.shape[1]) == 48 + 5 - 1
+    opa, opb = make_operands(A, B)
+    ra, _ = kth_neighbour_sq_radii(opa, 3, working_memory=0.05)
+    rb, _ = kth_neighbour_sq_radii(opb, 3, working_memory=0.05)
+    count, covered, recalled, _ = ball_memberships(
+        opa, opb, ra, rb, working_memory=0.05
+    )
+    A64, B64 = A.astype(np.float64), B.astype(np.float64)
+    np.testing.assert_allclose(
+        ra, np.partition(pairwise_distances(A64) ** 2, 3, axis=1)[:, 3], rtol=1e-9
+    )
+    D = pairwise_distances(A64, B64) ** 2
+    np.testing.assert_array_equal(count, (D < ra[:, None]).sum(axis=0))
+    np.testing.assert_array_equal(covered, (D < ra[:, None]).any(axis=1))
+    np.testing.assert_array_equal(recalled, (D < rb[None, :]).any(axis=1))
+
+
+def test_chunked_products_narrow_the_error_band():
+    # At 32,043 genes the worst-case band of one long product is ~16x wider
+    # than that of products in 2,048-feature chunks.
+    wide = 32_043
+    assert _knn._summation_length(wide) == 2048 + 16 - 1
+    assert _knn._summation_length(500) == 500
+    ratio = (wide + 64) / (_knn._summation_length(wide) + 64)
+    assert _knn._error_factor(wide, "cpu") * ratio == pytest.approx(
+        (wide + 64) * 2.0**-24, rel=1e-2
+    )
+
+
+@pytest.mark.parametrize("k", [1, 4])
+def test_radii_with_many_tied_distances(k):
+    # Integer points: most distances tie, so the k-th value must be found
+    # among candidates whose bounds overlap.
+    X = np.random.RandomState(0).randint(0, 3, size=(80, 6)).astype(np.float32)
+    (op,) = make_operands(X)
+    r2, _ = kth_neighbour_sq_radii(op, k, working_memory=0.001)
+    X64 = X.astype(np.float64)
+    D = ((X64[:, None, :] - X64[None, :, :]) ** 2).sum(axis=-1)
+    np.testing.assert_array_equal(r2, np.partition(D, k, axis=1)[:, k])
