@@ -6,6 +6,11 @@ loading). Time covers fit plus the REM of the training samples; the error is
 the largest relative REM difference to an exact float64 reference (Gram matrix
 eigendecomposition in float64).
 
+``ours`` is ``REM(svd_solver="auto")``: the exact float64 Gram route below
+5,000 samples, the mixed-precision one (``'gram_mixed'``: float32 Gram matrix
+and eigensolver for an oversampled search subspace, float64 Rayleigh-Ritz) from
+5,000 samples, so its error is not zero there.
+
 scikit-learn's ``svd_solver="auto"`` picks the randomized solver at these shapes
 (2,000 components < 80% of the samples), so ``auto`` and ``randomized`` run the
 same algorithm; ``--methods ours,auto`` skips the duplicate (and the slow exact

@@ -18,6 +18,12 @@ from sklearn_compat.utils.validation import validate_data
 _CHUNK_BYTES = 64 * 2**20
 
 
+# From this many (wide) samples, 'auto' uses the mixed-precision Gram route:
+# there the float64 eigensolver dominates (1.8x faster fit at 10,643 x 32,043),
+# below it the exact route was as fast (2,661 x 32,043).
+_MIXED_MIN_SAMPLES = 5000
+
+
 def _chunk(n_other, itemsize=8):
     return max(1, _CHUNK_BYTES // (itemsize * max(1, n_other)))
 
@@ -61,6 +67,43 @@ def _top_eigh(M, n_components, dtype):
     return w.astype(np.float64), V.astype(np.float64)
 
 
+def _mixed_gram_eigh(X, mean, n_components, oversample):
+    """Top eigenpairs of the Gram matrix: float32 search, float64 refinement.
+
+    The top ``n_components + oversample`` eigenvectors ``Q`` of a float32 Gram
+    matrix span a subspace that holds the wanted ones up to an angle of about
+    float32 round-off over the gap ``lambda_k - lambda_{k+p}`` (large thanks to
+    the oversampling). The Rayleigh-Ritz step is then done accurately:
+    ``B = Xc^T Q`` (float32 products summed in float64) and the eigenpairs
+    ``(w, S)`` of ``B^T B``, so that the errors in ``Q`` change REM only at
+    second order.
+
+    Returns ``w`` (float64, largest first) and ``V = B S``, the unnormalised
+    components (d x k, float64): ``components = (V / sqrt(w)).T``.
+    """
+    n, d = X.shape
+    size = min(n, n_components + oversample)
+    # One float32 centred copy (half the size of a float64 one) serves the
+    # Gram matrix (a single symmetric rank-k update) and B.
+    Xc = np.empty((n, d), dtype=np.float32)
+    step = _chunk(d)
+    for start in range(0, n, step):
+        Xc[start : start + step] = _centred(X, mean, start, start + step, np.float32)
+    _, Q = scipy.linalg.eigh(
+        Xc @ Xc.T, driver="evd", check_finite=False, overwrite_a=True
+    )
+    Q = np.ascontiguousarray(Q[:, ::-1][:, :size])
+    # float32 products over row chunks, summed in float64.
+    B = np.zeros((d, size), dtype=np.float64)
+    step = 2048
+    for start in range(0, n, step):
+        B += Xc[start : start + step].T @ Q[start : start + step]
+    del Q, Xc
+    w, S = scipy.linalg.eigh(B.T @ B, driver="evd", check_finite=False)
+    w, S = w[::-1][:n_components], S[:, ::-1][:, :n_components]
+    return w, B @ S
+
+
 class REM(TransformerMixin, BaseEstimator):
     """Reconstruction error of samples from the real data's principal components.
 
@@ -75,19 +118,30 @@ class REM(TransformerMixin, BaseEstimator):
         Number of principal components. Where the data have fewer (at most
         ``min(n_samples - 1, n_features)``, fewer for rank-deficient data), the
         number is capped with a warning naming both numbers.
-    svd_solver : {'auto', 'gram', 'covariance', 'full', 'randomized'}, \
-            default='auto'
+    svd_solver : {'auto', 'gram', 'gram_mixed', 'covariance', 'full', \
+            'randomized'}, default='auto'
         How the components are computed:
 
         - ``'gram'``: eigendecomposition of the n x n Gram matrix of the centred
-          data (float64 accumulation and eigensolver), the fast exact route
-          for wide data;
+          data (float64 accumulation and eigensolver), exact, for wide data;
+        - ``'gram_mixed'``: mixed precision for wide data: the top
+          ``n_components + max(20, n_components // 10)`` eigenvectors of a
+          float32 Gram matrix (float32 eigensolver) span a search subspace; the
+          Rayleigh-Ritz step on it is done in float64 (float32 products summed
+          in float64), so that float32 errors change REM only at second order;
+          ``score_samples`` then uses float32 products summed in float64
+          (float64 for samples close to the subspace). Not exact: REM was
+          within 5e-5 relative of the exact values on simulated expression
+          data (2,661 and 10,643 samples x 32,043 genes, 2,000 components);
         - ``'covariance'``: eigendecomposition of the d x d covariance matrix in
           float64, the fast exact route for tall data;
         - ``'full'``: LAPACK SVD of the centred data (exact, slow);
         - ``'randomized'``: scikit-learn's randomized SVD (approximate);
-        - ``'auto'``: ``'gram'`` when ``n_samples <= n_features``, else
-          ``'covariance'``.
+        - ``'auto'``: ``'gram_mixed'`` when ``5000 <= n_samples <=
+          n_features`` (where the float64 eigensolver dominates: with 2,000
+          components the mixed route fitted in half the time of ``'gram'`` at
+          10,643 x 32,043 and was slower at 2,661 x 32,043), ``'gram'`` for
+          fewer wide samples, else ``'covariance'``.
     random_state : int, RandomState instance or None, default=None
         Seed of the ``'randomized'`` solver; the other solvers are
         deterministic.
@@ -138,7 +192,9 @@ class REM(TransformerMixin, BaseEstimator):
     _parameter_constraints: ClassVar[dict] = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "svd_solver": [
-            StrOptions({"auto", "gram", "covariance", "full", "randomized"})
+            StrOptions(
+                {"auto", "gram", "gram_mixed", "covariance", "full", "randomized"}
+            )
         ],
         "random_state": ["random_state"],
     }
@@ -181,7 +237,10 @@ class REM(TransformerMixin, BaseEstimator):
             n_components = max_rank
         solver = self.svd_solver
         if solver == "auto":
-            solver = "gram" if n <= d else "covariance"
+            if n > d:
+                solver = "covariance"
+            else:
+                solver = "gram_mixed" if n >= _MIXED_MIN_SAMPLES else "gram"
         self.mean_ = X.mean(axis=0, dtype=np.float64)
 
         if solver == "gram":
@@ -195,6 +254,11 @@ class REM(TransformerMixin, BaseEstimator):
             for start in range(0, n, step):
                 Xc = _centred(X, self.mean_, start, start + step, np.float64)
                 V += Xc.T @ U[start : start + step]
+            components = (V / np.sqrt(w)).T
+        elif solver == "gram_mixed":
+            oversample = max(20, n_components // 10)
+            w, V = _mixed_gram_eigh(X, self.mean_, n_components, oversample)
+            w, V = self._drop_null(w, V, n_components, n, d)
             components = (V / np.sqrt(w)).T
         elif solver == "covariance":
             C = np.zeros((d, d), dtype=np.float64)
@@ -285,6 +349,8 @@ class REM(TransformerMixin, BaseEstimator):
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         out = np.empty(X.shape[0], dtype=np.float64)
         P = self.components_
+        if self.solver_ == "gram_mixed":
+            return self._score_mixed(X, out)
         step = _chunk(X.shape[1])
         for start in range(0, X.shape[0], step):
             Xc = _centred(X, self.mean_, start, start + step, np.float64)
@@ -300,6 +366,34 @@ class REM(TransformerMixin, BaseEstimator):
                 R = Xc[close] - Z[close] @ P
                 rem2[close] = np.einsum("ij,ij->i", R, R)
             out[start : start + step] = np.sqrt(np.maximum(rem2, 0.0))
+        return out
+
+    def _score_mixed(self, X, out):
+        """REM with float32 products summed in float64 over feature chunks.
+
+        The float32 error in ``||x||^2 - ||Px||^2`` was below 1e-7 ``||x||^2``
+        (2,661 x 32,043 simulated expression data, 2,000 components), so rows
+        where REM^2 < 1e-3 ``||x||^2`` (REM then off by up to about 5e-5
+        relative) are recomputed in float64 from the residual itself.
+        """
+        P = self.components_
+        P32 = P.astype(np.float32)
+        n, d = X.shape
+        rows, cols = _chunk(d), 4096
+        for start in range(0, n, rows):
+            Xc = _centred(X, self.mean_, start, start + rows, np.float64)
+            Xc32 = Xc.astype(np.float32)
+            Z = np.zeros((Xc.shape[0], P.shape[0]), dtype=np.float64)
+            for c in range(0, d, cols):
+                Z += Xc32[:, c : c + cols] @ P32[:, c : c + cols].T
+            total = np.einsum("ij,ij->i", Xc, Xc)
+            rem2 = total - np.einsum("ij,ij->i", Z, Z)
+            close = rem2 < 1e-3 * total
+            if close.any():
+                R = Xc[close]
+                R -= (R @ P.T) @ P
+                rem2[close] = np.einsum("ij,ij->i", R, R)
+            out[start : start + rows] = np.sqrt(np.maximum(rem2, 0.0))
         return out
 
     def __sklearn_tags__(self):

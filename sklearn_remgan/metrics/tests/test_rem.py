@@ -121,3 +121,49 @@ def test_errors(tcga_slice):
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_gram_mixed_equals_pca(wide_set):
+    # Mixed precision route: float32 search subspace, float64 Rayleigh-Ritz.
+    X = wide_set
+    train, test = X[:1100], X[1100:]
+    rem = REM(400, svd_solver="gram_mixed").fit(train)
+    assert rem.solver_ == "gram_mixed"
+    expected_train, pca = _pca_rem(train, 400)
+    Z = test.astype(np.float64) - pca.inverse_transform(pca.transform(test))
+    expected = np.sqrt((Z**2).sum(axis=1))
+    np.testing.assert_allclose(rem.score_samples(test), expected, rtol=1e-4)
+    np.testing.assert_allclose(rem.score_samples(train), expected_train, rtol=1e-4)
+    np.testing.assert_allclose(
+        rem.explained_variance_, pca.explained_variance_, rtol=1e-5
+    )
+    # deterministic: no random start
+    again = REM(400, svd_solver="gram_mixed").fit(train)
+    np.testing.assert_array_equal(again.components_, rem.components_)
+
+
+def test_gram_mixed_near_equal_eigenvalues_at_cut():
+    # Eigenvalues nearly equal around the cut (index 50): hard to separate, but
+    # the oversampled search subspace and float64 Rayleigh-Ritz keep REM exact.
+    rng = np.random.RandomState(0)
+    n, d, k = 300, 800, 50
+    spectrum = np.concatenate(
+        [np.linspace(30, 5, 45), 2.0 + 1e-6 * np.arange(10), np.linspace(1.5, 0.5, 245)]
+    )
+    basis, _ = np.linalg.qr(rng.normal(size=(d, n)))
+    X = (rng.normal(size=(n, n)) * spectrum) @ basis.T
+    X = X.astype(np.float32)
+    expected, _ = _pca_rem(X, k)
+    rem = REM(k, svd_solver="gram_mixed").fit(X)
+    np.testing.assert_allclose(rem.score_samples(X), expected, rtol=1e-4)
+
+
+def test_auto_picks_mixed_for_large_wide_data(monkeypatch):
+    import sklearn_remgan.metrics._rem as rem_module
+
+    assert rem_module._MIXED_MIN_SAMPLES == 5000
+    monkeypatch.setattr(rem_module, "_MIXED_MIN_SAMPLES", 60)
+    X = np.random.RandomState(0).normal(size=(60, 80)).astype(np.float32)
+    assert REM(5).fit(X).solver_ == "gram_mixed"
+    assert REM(5).fit(X[:59]).solver_ == "gram"
+    assert REM(5).fit(X[:, :50]).solver_ == "covariance"
