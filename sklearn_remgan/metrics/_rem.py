@@ -104,6 +104,15 @@ def _mixed_gram_eigh(X, mean, n_components, oversample):
     return w, B @ S
 
 
+def _chunked_float32_product(A, B32, chunk=4096):
+    """``A @ B32.T`` as float32 products over feature chunks, summed in float64."""
+    A32 = A.astype(np.float32)
+    out = np.zeros((A.shape[0], B32.shape[0]), dtype=np.float64)
+    for start in range(0, A.shape[1], chunk):
+        out += A32[:, start : start + chunk] @ B32[:, start : start + chunk].T
+    return out
+
+
 class REM(TransformerMixin, BaseEstimator):
     """Reconstruction error of samples from the real data's principal components.
 
@@ -349,51 +358,30 @@ class REM(TransformerMixin, BaseEstimator):
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         out = np.empty(X.shape[0], dtype=np.float64)
         P = self.components_
+        # REM^2 = ||x||^2 - ||P x||^2: one product instead of two. Rows where
+        # REM^2 falls below ``cancel`` * ||x||^2 (close to the subspace, where
+        # the difference cancels) get the float64 residual itself instead.
         if self.solver_ == "gram_mixed":
-            return self._score_mixed(X, out)
+            # float32 products summed in float64 over feature chunks: their
+            # error in ||x||^2 - ||Px||^2 was below 1e-7 ||x||^2 (2,661 x
+            # 32,043 simulated expression data, 2,000 components), so REM is
+            # off by at most about 5e-5 relative above the 1e-3 threshold.
+            P32, cancel = P.astype(np.float32), 1e-3
+        else:
+            # float64 rounding error: about d * 2**-53 * ||x||^2.
+            P32, cancel = None, 1e-6
         step = _chunk(X.shape[1])
         for start in range(0, X.shape[0], step):
             Xc = _centred(X, self.mean_, start, start + step, np.float64)
-            # REM^2 = ||x||^2 - ||P x||^2: one product instead of two. Its
-            # float64 rounding error is about d * 2**-53 * ||x||^2, so rows
-            # where REM^2 < 1e-6 ||x||^2 (close to the subspace, where the
-            # difference cancels) get the residual itself instead.
-            Z = Xc @ P.T
+            Z = Xc @ P.T if P32 is None else _chunked_float32_product(Xc, P32)
             total = np.einsum("ij,ij->i", Xc, Xc)
             rem2 = total - np.einsum("ij,ij->i", Z, Z)
-            close = rem2 < 1e-6 * total
-            if close.any():
-                R = Xc[close] - Z[close] @ P
-                rem2[close] = np.einsum("ij,ij->i", R, R)
-            out[start : start + step] = np.sqrt(np.maximum(rem2, 0.0))
-        return out
-
-    def _score_mixed(self, X, out):
-        """REM with float32 products summed in float64 over feature chunks.
-
-        The float32 error in ``||x||^2 - ||Px||^2`` was below 1e-7 ``||x||^2``
-        (2,661 x 32,043 simulated expression data, 2,000 components), so rows
-        where REM^2 < 1e-3 ``||x||^2`` (REM then off by up to about 5e-5
-        relative) are recomputed in float64 from the residual itself.
-        """
-        P = self.components_
-        P32 = P.astype(np.float32)
-        n, d = X.shape
-        rows, cols = _chunk(d), 4096
-        for start in range(0, n, rows):
-            Xc = _centred(X, self.mean_, start, start + rows, np.float64)
-            Xc32 = Xc.astype(np.float32)
-            Z = np.zeros((Xc.shape[0], P.shape[0]), dtype=np.float64)
-            for c in range(0, d, cols):
-                Z += Xc32[:, c : c + cols] @ P32[:, c : c + cols].T
-            total = np.einsum("ij,ij->i", Xc, Xc)
-            rem2 = total - np.einsum("ij,ij->i", Z, Z)
-            close = rem2 < 1e-3 * total
+            close = rem2 < cancel * total
             if close.any():
                 R = Xc[close]
                 R -= (R @ P.T) @ P
                 rem2[close] = np.einsum("ij,ij->i", R, R)
-            out[start : start + rows] = np.sqrt(np.maximum(rem2, 0.0))
+            out[start : start + step] = np.sqrt(np.maximum(rem2, 0.0))
         return out
 
     def __sklearn_tags__(self):
