@@ -12,7 +12,8 @@ memory") is read on ``work`` (memory_ratio); the ratio of totals is printed too
 
 The float32 matrix-product peak of the machine is measured in the same run;
 ``rate_vs_peak`` divides the float32 products actually computed (tiles of a set
-against itself only on and above the diagonal, see ``_knn.tile_size``) by the
+against itself only on and above the diagonal, see ``_knn.tile_size``, and the
+diagonal tiles split in halves, see ``_knn._fill_self_products``) by the
 whole call's time, so all non-product work counts against it.
 
 Data: one simulated, standardized set of 2n samples split in two; the generated
@@ -87,10 +88,22 @@ def _child(method, folder, k, queue):
 
 
 
+def _self_tile_products(size, min_split):
+    """Products of a diagonal tile, split in halves as ``_knn`` does."""
+    if size <= min_split:
+        return size * size
+    h = size // 2
+    return (
+        _self_tile_products(h, min_split)
+        + _self_tile_products(size - h, min_split)
+        + h * (size - h)
+    )
+
+
 def _product_flops(n, d):
-    """Float32 product FLOPs of one call: two upper-triangular self passes, one
-    full cross pass, with the tiles the kernels use."""
-    from sklearn_remgan.metrics._knn import tile_size
+    """Float32 product FLOPs of one call: two upper-triangular self passes
+    (diagonal tiles split as the kernels do), one full cross pass."""
+    from sklearn_remgan.metrics._knn import _MIN_SPLIT, tile_size
 
     tile = tile_size(n, d)
     edges = [*range(0, n, tile), n]
@@ -98,8 +111,9 @@ def _product_flops(n, d):
     upper = sum(
         int(sizes[i]) * int(sizes[j])
         for i in range(sizes.size)
-        for j in range(i, sizes.size)
+        for j in range(i + 1, sizes.size)
     )
+    upper += sum(_self_tile_products(int(s), _MIN_SPLIT) for s in sizes)
     return 2 * d * (2 * upper + n * n)
 
 

@@ -6,6 +6,8 @@ from typing import ClassVar
 
 import numpy as np
 import scipy.linalg
+import torch
+from scipy.linalg import lapack
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -22,6 +24,12 @@ _CHUNK_BYTES = 64 * 2**20
 # there the float64 eigensolver dominates (1.8x faster fit at 10,643 x 32,043),
 # below it the exact route was as fast (2,661 x 32,043).
 _MIXED_MIN_SAMPLES = 5000
+
+
+# The subset eigensolver below is used when at most this share of the
+# eigenvectors is wanted; 2,200 of 10,643 took 46 s against 57 s for the full
+# divide-and-conquer solver, while 2,200 of 2,661 were slower than it.
+_SUBSET_MAX_SHARE = 0.25
 
 
 def _chunk(n_other, itemsize=8):
@@ -57,14 +65,68 @@ def _top_eigh(M, n_components, dtype):
 
     The divide-and-conquer driver runs in ``dtype``. float64 is used: float32
     was not reliably faster here and put REM 4e-4 relative off the exact values
-    at 2,661 x 32,043 with 2,000 components. The subset driver ("evr") was
-    slower than the full one.
+    at 2,661 x 32,043 with 2,000 components. LAPACK's float64 subset driver
+    ("evr") was slower than the full one for 2,000 of 2,661 eigenpairs (see
+    :func:`_float32_top_eigvecs` for a subset route that pays off when a small
+    share is wanted).
     """
     w, V = scipy.linalg.eigh(
         M.astype(dtype, copy=False), driver="evd", check_finite=False
     )
     w, V = w[::-1][:n_components], V[:, ::-1][:, :n_components]
     return w.astype(np.float64), V.astype(np.float64)
+
+
+def _float32_top_eigvecs(G, size, subset=True):
+    """Eigenvectors of the ``size`` largest eigenvalues of float32 ``G``, largest first.
+
+    ``G`` (symmetric, C-ordered) is overwritten. For a small share of the
+    spectrum: Householder tridiagonalization (``ssytrd``), the wanted
+    eigenvectors of the tridiagonal matrix alone by MRRR (``dstemr``,
+    float64), and the reflectors applied to them (``ormqr``). The
+    divide-and-conquer driver, used otherwise or when ``subset`` is False,
+    computes all ``n`` eigenvectors and back-transforms them all: about 10 s
+    more at 10,643 samples. Returns None when MRRR fails or its vectors are
+    not orthonormal to float32 accuracy (the caller then uses the full solver
+    on a fresh matrix).
+    """
+    n = G.shape[0]
+    # G is symmetric: its transpose is the column-major array LAPACK works on
+    # in place (no copy).
+    if not subset or size > _SUBSET_MAX_SHARE * n:
+        _, Q = scipy.linalg.eigh(
+            G.T, driver="evd", check_finite=False, overwrite_a=True
+        )
+        return np.ascontiguousarray(Q[:, ::-1][:, :size])
+    lwork = int(lapack.ssytrd_lwork(n, lower=1)[0])
+    c, d, e, tau, info = lapack.ssytrd(G.T, lower=1, lwork=lwork, overwrite_a=1)
+    if info != 0:
+        return None
+    try:
+        _, Z = scipy.linalg.eigh_tridiagonal(
+            d.astype(np.float64),
+            e.astype(np.float64),
+            select="i",
+            select_range=(n - size, n - 1),
+            lapack_driver="stemr",
+            check_finite=False,
+        )
+    except np.linalg.LinAlgError:
+        return None
+    # MRRR may, rarely, return vectors that are not quite orthogonal without
+    # signalling it; Rayleigh-Ritz needs an orthonormal basis.
+    Z = np.asfortranarray(Z[:, ::-1], dtype=np.float32)
+    if np.abs(Z.T @ Z - np.eye(size, dtype=np.float32)).max() > 1e-3:
+        return None
+    # The reflectors of a lower ssytrd act on rows 1..n-1 and are stored as
+    # geqrf stores them, in c[1:, :-1] (torch copies that block into a
+    # column-major array of its own).
+    Q = np.empty((n, size), dtype=np.float32)
+    Q[0] = Z[0]
+    Q[1:] = torch.ormqr(
+        torch.from_numpy(c[1:, :-1]), torch.from_numpy(tau), torch.from_numpy(Z[1:])
+    ).numpy()
+    return Q
 
 
 def _mixed_gram_eigh(X, mean, n_components, oversample):
@@ -74,12 +136,13 @@ def _mixed_gram_eigh(X, mean, n_components, oversample):
     matrix span a subspace that holds the wanted ones up to an angle of about
     float32 round-off over the gap ``lambda_k - lambda_{k+p}`` (large thanks to
     the oversampling). The Rayleigh-Ritz step is then done accurately:
-    ``B = Xc^T Q`` (float32 products summed in float64) and the eigenpairs
-    ``(w, S)`` of ``B^T B``, so that the errors in ``Q`` change REM only at
+    ``B = Q^T Xc`` (float32 products summed in float64) and the eigenpairs
+    ``(w, S)`` of ``B B^T``, so that the errors in ``Q`` change REM only at
     second order.
 
-    Returns ``w`` (float64, largest first) and ``V = B S``, the unnormalised
-    components (d x k, float64): ``components = (V / sqrt(w)).T``.
+    Returns ``w`` (float64, largest first) and ``Vt = S^T B``, the
+    unnormalised components (k x d, float64, row-major as ``components_``):
+    ``components = Vt / sqrt(w)[:, None]``.
     """
     n, d = X.shape
     size = min(n, n_components + oversample)
@@ -89,19 +152,18 @@ def _mixed_gram_eigh(X, mean, n_components, oversample):
     step = _chunk(d)
     for start in range(0, n, step):
         Xc[start : start + step] = _centred(X, mean, start, start + step, np.float32)
-    _, Q = scipy.linalg.eigh(
-        Xc @ Xc.T, driver="evd", check_finite=False, overwrite_a=True
-    )
-    Q = np.ascontiguousarray(Q[:, ::-1][:, :size])
+    Q = _float32_top_eigvecs(Xc @ Xc.T, size)
+    if Q is None:
+        Q = _float32_top_eigvecs(Xc @ Xc.T, size, subset=False)
     # float32 products over row chunks, summed in float64.
-    B = np.zeros((d, size), dtype=np.float64)
+    B = np.zeros((size, d), dtype=np.float64)
     step = 2048
     for start in range(0, n, step):
-        B += Xc[start : start + step].T @ Q[start : start + step]
+        B += Q[start : start + step].T @ Xc[start : start + step]
     del Q, Xc
-    w, S = scipy.linalg.eigh(B.T @ B, driver="evd", check_finite=False)
+    w, S = scipy.linalg.eigh(B @ B.T, driver="evd", check_finite=False)
     w, S = w[::-1][:n_components], S[:, ::-1][:, :n_components]
-    return w, B @ S
+    return w, S.T @ B
 
 
 def _chunked_float32_product(A, B32, chunk=4096):
@@ -135,7 +197,9 @@ class REM(TransformerMixin, BaseEstimator):
           data (float64 accumulation and eigensolver), exact, for wide data;
         - ``'gram_mixed'``: mixed precision for wide data: the top
           ``n_components + max(20, n_components // 10)`` eigenvectors of a
-          float32 Gram matrix (float32 eigensolver) span a search subspace; the
+          float32 Gram matrix (float32 eigensolver; when at most a quarter of
+          the eigenvectors is wanted, those alone: tridiagonalization, MRRR,
+          back-transformation) span a search subspace; the
           Rayleigh-Ritz step on it is done in float64 (float32 products summed
           in float64), so that float32 errors change REM only at second order;
           ``score_samples`` then uses float32 products summed in float64
@@ -257,17 +321,19 @@ class REM(TransformerMixin, BaseEstimator):
             w, U = _top_eigh(G, n_components, np.float64)
             del G
             w, U = self._drop_null(w, U, n_components, n, d)
-            # P^T = Xc^T U / sqrt(w), computed by row chunks of X.
-            V = np.zeros((d, w.size), dtype=np.float64)
+            # P = U^T Xc / sqrt(w), computed by row chunks of X, row-major as
+            # components_ (a transposed copy of it took 1.3 s at 2,661 x 32,043).
+            Vt = np.zeros((w.size, d), dtype=np.float64)
             step = _chunk(d)
             for start in range(0, n, step):
                 Xc = _centred(X, self.mean_, start, start + step, np.float64)
-                V += Xc.T @ U[start : start + step]
-            components = (V / np.sqrt(w)).T
+                Vt += U[start : start + step].T @ Xc
+            components = Vt / np.sqrt(w)[:, None]
         elif solver == "gram_mixed":
             oversample = max(20, n_components // 10)
-            w, V = _mixed_gram_eigh(X, self.mean_, n_components, oversample)
-            w, V = self._drop_null(w, V, n_components, n, d)
+            w, Vt = _mixed_gram_eigh(X, self.mean_, n_components, oversample)
+            w, V = self._drop_null(w, Vt.T, n_components, n, d)
+            # row-major again (unless _drop_null dropped some)
             components = (V / np.sqrt(w)).T
         elif solver == "covariance":
             C = np.zeros((d, d), dtype=np.float64)

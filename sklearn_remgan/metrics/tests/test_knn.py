@@ -173,3 +173,29 @@ def test_radii_with_many_tied_distances(k):
     X64 = X.astype(np.float64)
     D = ((X64[:, None, :] - X64[None, :, :]) ** 2).sum(axis=-1)
     np.testing.assert_array_equal(r2, np.partition(D, k, axis=1)[:, k])
+
+
+@pytest.mark.parametrize("chunk", [2048, 48])
+def test_self_product_tile_bounds_the_exact_distances(halves, monkeypatch, chunk):
+    # The split product of a tile against itself keeps the contract of the
+    # general product: Q + (1 + g) n_i bounds the exact squared distance from
+    # above and, less 2 g (n_i + n_j), from below. 426 rows split down to 50:
+    # 213, then 106 / 107, then 53 / 54 (odd halves); also with 48-feature
+    # chunks (5 chunks) as for wide data.
+    import torch
+
+    monkeypatch.setattr(_knn, "_FEATURE_CHUNK", chunk)
+    monkeypatch.setattr(_knn, "_MIN_SPLIT", 50)
+    A = np.ascontiguousarray(np.vstack(halves), dtype=np.float32)
+    n = _knn._squared_norms(A)
+    norms = torch.from_numpy(n.astype(np.float32))
+    g = _knn._error_factor(A.shape[1], "cpu")
+    Q = _knn._self_product_tile(torch.from_numpy(A), g, norms).numpy()
+    upper = Q.astype(np.float64) + (1.0 + g) * n[:, None]
+    lower = upper - 2.0 * g * (n[:, None] + n[None, :])
+    D = pairwise_distances(A.astype(np.float64)) ** 2
+    assert np.all(lower <= D) and np.all(D <= upper)
+    # every block is filled: the bounds of (i, j) and (j, i) agree
+    np.testing.assert_allclose(upper, upper.T, rtol=0, atol=1e-6 * n.max())
+    radii, _ = kth_neighbour_sq_radii(make_operands(A)[0], 3)
+    np.testing.assert_allclose(radii, np.partition(D, 3, axis=1)[:, 3], rtol=1e-9)

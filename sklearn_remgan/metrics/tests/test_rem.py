@@ -167,3 +167,71 @@ def test_auto_picks_mixed_for_large_wide_data(monkeypatch):
     assert REM(5).fit(X).solver_ == "gram_mixed"
     assert REM(5).fit(X[:59]).solver_ == "gram"
     assert REM(5).fit(X[:, :50]).solver_ == "covariance"
+
+
+@pytest.mark.parametrize("size", [40, 150])
+def test_float32_top_eigvecs_subset_and_full_routes(size):
+    # 40 of 200 eigenvectors: tridiagonalization + MRRR on the wanted ones +
+    # reflectors; 150 of 200: the full divide-and-conquer solver. Both give
+    # the top eigenvectors, largest first, orthonormal, to float32 accuracy.
+    from sklearn_remgan.metrics._rem import _float32_top_eigvecs
+
+    rng = np.random.RandomState(0)
+    basis, _ = np.linalg.qr(rng.normal(size=(200, 200)))
+    spectrum = np.geomspace(1e3, 1.0, 200)
+    G = ((basis * spectrum) @ basis.T).astype(np.float32)
+    _, U = np.linalg.eigh(G.astype(np.float64))
+    Q = _float32_top_eigvecs(G.copy(), size)
+    assert Q.shape == (200, size) and Q.dtype == np.float32
+    Q = Q.astype(np.float64)
+    cosines = np.abs(np.einsum("ij,ij->j", Q, U[:, ::-1][:, :size]))
+    assert np.all(1.0 - cosines < 1e-6)
+    np.testing.assert_allclose(Q.T @ Q, np.eye(size), atol=1e-5)
+
+
+@pytest.mark.parametrize("svd_solver", ["gram", "gram_mixed"])
+def test_rank_deficient_wide_data(svd_solver):
+    # 120 samples of rank 30 in 400 features, 50 components asked: capped to
+    # the numerical rank with a warning; orthonormal row-major components.
+    rng = np.random.RandomState(0)
+    X = (rng.normal(size=(120, 30)) @ rng.normal(size=(30, 400))).astype(np.float32)
+    X += 5.0
+    with pytest.warns(UserWarning, match="numerical rank 3[01]"):
+        rem = REM(50, svd_solver=svd_solver).fit(X)
+    r = rem.n_components_
+    assert rem.components_.shape == (r, 400) and rem.components_.flags.c_contiguous
+    P = rem.components_
+    np.testing.assert_allclose(P @ P.T, np.eye(r), atol=1e-6)
+    # the data lie in the fitted subspace: REM is round-off
+    norms = np.linalg.norm(X - X.mean(axis=0), axis=1)
+    assert rem.score_samples(X).max() < 1e-3 * norms.min()
+
+
+def test_gram_mixed_subset_eigensolver_equals_pca(wide_set, monkeypatch):
+    # 220 of 1,100 eigenvectors: the subset eigensolver; and when MRRR fails
+    # to converge, the full solver on a fresh Gram matrix gives the same REM.
+    import sklearn_remgan.metrics._rem as rem_module
+
+    train, test = wide_set[:1100], wide_set[1100:]
+    expected_train, pca = _pca_rem(train, 200)
+    Z = test.astype(np.float64) - pca.inverse_transform(pca.transform(test))
+    expected = np.sqrt((Z**2).sum(axis=1))
+    calls = []
+    tridiagonal = rem_module.scipy.linalg.eigh_tridiagonal
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs["select_range"])
+        return tridiagonal(*args, **kwargs)
+
+    monkeypatch.setattr(rem_module.scipy.linalg, "eigh_tridiagonal", spy)
+    rem = REM(200, svd_solver="gram_mixed").fit(train)
+    assert calls == [(1100 - 220, 1099)]
+    np.testing.assert_allclose(rem.score_samples(test), expected, rtol=1e-4)
+    np.testing.assert_allclose(rem.score_samples(train), expected_train, rtol=1e-4)
+
+    def fails(*args, **kwargs):
+        raise np.linalg.LinAlgError("stemr did not converge")
+
+    monkeypatch.setattr(rem_module.scipy.linalg, "eigh_tridiagonal", fails)
+    fallback = REM(200, svd_solver="gram_mixed").fit(train)
+    np.testing.assert_allclose(fallback.score_samples(test), expected, rtol=1e-4)
