@@ -1,5 +1,6 @@
 """scikit-learn's and imbalanced-learn's estimator checks on fast instances."""
 
+import pytest
 from imblearn.utils.estimator_checks import (
     parametrize_with_checks as imblearn_parametrize_with_checks,
 )
@@ -39,6 +40,14 @@ def expected_failed_checks(estimator):
     return {}
 
 
+def _listed(mark):
+    """The same parametrize mark with its checks in a list.
+
+    imbalanced-learn's decorator passes a generator, which pytest deprecates.
+    """
+    names, values = mark.args
+    return pytest.mark.parametrize(names, list(values), **mark.kwargs)
+
 
 @sklearn_parametrize_with_checks(
     ESTIMATORS, expected_failed_checks=expected_failed_checks
@@ -47,8 +56,10 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-@imblearn_parametrize_with_checks(
-    ESTIMATORS, expected_failed_checks=expected_failed_checks
+@_listed(
+    imblearn_parametrize_with_checks(
+        ESTIMATORS, expected_failed_checks=expected_failed_checks
+    )
 )
 def test_imblearn_compatible_estimator(estimator, check):
     check(estimator)
