@@ -28,15 +28,14 @@ the whole call ~1.8x slower, so products stay float32.
 
 Work is done in square tiles of rows (``tile x tile`` distances): only tiles
 on or above the diagonal of a set against itself are computed, each feeding
-both its row and its column samples (half the products). A diagonal tile is
-itself split in halves, recursively down to ``_MIN_SPLIT`` rows, and its
-lower-left block copied from the upper-right one: 37% fewer products for a
-1024-row tile, 25% for tiles split once (CPU; on other devices, untimed, the
-tile is one product)
-(BLAS ``ssyrk`` would halve them, but it lives in scipy's OpenBLAS, whose
-spinning threads slowed torch's own work by more than it saved). Centring (for data far
-from the origin) and conversions are done per tile, so no second full copy of
-a set is held.
+both its row and its column samples (half the products). On the CPU a
+diagonal tile is itself split in halves, recursively down to ``_MIN_SPLIT``
+rows, and its lower-left block copied from the upper-right one: 37% fewer
+products for a 1024-row tile, 25% for a tile split once (on other devices,
+where it was not timed, the tile stays one product). BLAS ``ssyrk`` would halve
+them, but it lives in scipy's OpenBLAS, whose spinning threads slowed torch's
+own work by more than it saved. Centring (for data far from the origin) and
+conversions are done per tile, so no second full copy of a set is held.
 """
 
 import math
@@ -285,7 +284,7 @@ def _fill_self_products(A, out):
 
 def _self_product_tile(A, g, norms):
     """``_product_tile(A, A, g, norms)`` with fewer products on the CPU (see above)."""
-    if A.device.type != "cpu":
+    if A.device.type != "cpu" or A.shape[0] <= _MIN_SPLIT:
         return _product_tile(A, A, g, norms)
     S = torch.empty((A.shape[0], A.shape[0]), dtype=A.dtype, device=A.device)
     _fill_self_products(A, S)
