@@ -97,18 +97,18 @@ def _one_hot(codes, sizes):
     return np.hstack(blocks) if blocks else np.zeros((n, 0), dtype=np.float32)
 
 
-def _check_label_types(y):
-    """Refuse labels that mix strings with other types (numpy cannot sort them)."""
-    values = np.asarray(y, dtype=object)
+def _check_one_type(values, what, hint):
+    """Refuse values that mix strings with other types (numpy cannot sort them)."""
+    values = np.asarray(values, dtype=object)
     if values.ndim != 1 or values.size == 0:
         return
     is_str = np.fromiter((isinstance(v, str) for v in values), bool, values.size)
     if is_str.any() and not is_str.all():
         other = values[~is_str][0]
         raise TypeError(
-            "y must hold labels of one type; it mixes str labels (e.g. "
-            f"{values[is_str][0]!r}) with {type(other).__name__} labels (e.g. "
-            f"{other!r}). Convert them all to str, e.g. y.astype(str)."
+            f"{what} must hold values of one type; it mixes str values (e.g. "
+            f"{values[is_str][0]!r}) with {type(other).__name__} values (e.g. "
+            f"{other!r}). Convert them all to str, e.g. {hint}.astype(str)."
         )
 
 
@@ -226,8 +226,11 @@ class BaseGenerativeSampler(BaseOverSampler):
 
     # ------------------------------------------------------------------ input
     def _check_X_y(self, X, y, accept_sparse=None):
-        _check_label_types(y)
-        check_classification_targets(y)
+        _check_one_type(y, "y", "y")
+        try:
+            check_classification_targets(y)
+        except ValueError as exc:
+            raise ValueError(f"y must hold class labels: {exc}") from exc
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
         X, y = validate_data(
             self,
@@ -267,7 +270,13 @@ class BaseGenerativeSampler(BaseOverSampler):
                         "sampling_strategy must give an integer number of rows per "
                         f"class; got {count!r} for class {label!r}."
                     )
-        return check_sampling_strategy(strategy, y, self._sampling_type)
+        try:
+            return check_sampling_strategy(strategy, y, self._sampling_type)
+        except ValueError as exc:
+            if "sampling_strategy" in str(exc):
+                raise
+            # imbalanced-learn's messages do not always name the parameter.
+            raise ValueError(f"Invalid sampling_strategy {strategy!r}: {exc}") from exc
 
     def _check_covariates(self, covariates, n_samples, names=None):
         """Covariate names and columns (1-D object arrays), one per covariate.
@@ -306,6 +315,7 @@ class BaseGenerativeSampler(BaseOverSampler):
                     f"covariate {name!r} has {int(pd.isna(col).sum())} missing "
                     "value(s); covariates are categorical and must be complete."
                 )
+            _check_one_type(col, f"covariate {name!r}", "covariates")
         if names is not None and len(columns) != len(names):
             raise ValueError(
                 f"covariates must have {len(names)} column(s) {names}, as at fit; "

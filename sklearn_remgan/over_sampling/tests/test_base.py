@@ -466,7 +466,7 @@ def test_bad_sampling_strategy_fails_before_training(
 def test_mixed_label_types_are_refused(toy, sampler_cls, fast_params):
     X, _, _ = toy
     y = np.array(["a", 1] * 40, dtype=object)
-    with pytest.raises(TypeError, match=r"y must hold labels of one type.*'a'"):
+    with pytest.raises(TypeError, match=r"y must hold values of one type.*'a'"):
         sampler_cls(**fast_params).fit_resample(X, y)
 
 
