@@ -3,7 +3,7 @@
 import contextlib
 import os
 from collections.abc import Mapping
-from numbers import Integral
+from numbers import Integral, Real
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,11 +18,13 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Checkpoint
 
+from sklearn_remgan.over_sampling._callbacks import TimeLimit, ValidationScore
 from sklearn_remgan.utils._random import draw_seed, torch_seeded
 from sklearn_remgan.utils._sklearn_compat import (
     ArraysTransformer,
     HasMethods,
     Interval,
+    RealNotInt,
     StrOptions,
     _fit_context,
     validate_data,
@@ -181,7 +183,16 @@ class BaseGenerativeSampler(BaseOverSampler):
         "resume_from": [str, os.PathLike, None],
         "aligner": [HasMethods(["fit", "transform"]), None],
         "keep_training_data": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(RealNotInt, 0, 1, closed="neither")],
+        "validation_interval": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "max_time": [Interval(Real, 0, None, closed="neither"), None],
     }
+
+    #: Neighbour rank of the validation score's k-NN balls (as the benchmarks).
+    _validation_k: ClassVar[int] = 5
 
     def __init__(
         self,
@@ -197,6 +208,12 @@ class BaseGenerativeSampler(BaseOverSampler):
         resume_from=None,
         aligner=None,
         keep_training_data=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        validation_interval=10,
+        n_iter_no_change=5,
+        tol=1e-3,
+        max_time=None,
     ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.random_state = random_state
@@ -209,6 +226,12 @@ class BaseGenerativeSampler(BaseOverSampler):
         self.resume_from = resume_from
         self.aligner = aligner
         self.keep_training_data = keep_training_data
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.validation_interval = validation_interval
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.max_time = max_time
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -377,7 +400,9 @@ class BaseGenerativeSampler(BaseOverSampler):
     def _check_mode_dict(self, cats, names, mode_codes):
         index = {tuple(row): i for i, row in enumerate(mode_codes.tolist())}
         known = [
-            tuple(c[k] for c, k in zip(cats, row)) if names else cats[0][row[0]]
+            tuple(c[k : k + 1].tolist()[0] for c, k in zip(cats, row))
+            if names
+            else cats[0][row[0] : row[0] + 1].tolist()[0]
             for row in mode_codes.tolist()
         ]
         requested = {}
@@ -418,6 +443,16 @@ class BaseGenerativeSampler(BaseOverSampler):
                 "(torch.cuda.is_available() is False); use device='cpu' or 'auto'."
             )
         return self.device
+
+    def _check_class_sizes(self, classes, counts, which=""):
+        if counts.min() < self._min_class_rows:
+            small = classes[counts < self._min_class_rows].tolist()
+            hint = " or set early_stopping=False" if which else ""
+            raise ValueError(
+                f"{type(self).__name__} needs at least {self._min_class_rows} "
+                f"{which}rows per class{self._min_class_rows_reason}; classes "
+                f"{small} have fewer. Drop or merge them{hint}."
+            )
 
     def _checkpoint_callbacks(self):
         if self.checkpoint_dir is None:
@@ -480,20 +515,55 @@ class BaseGenerativeSampler(BaseOverSampler):
             self.__dict__.update(before)
             raise
 
+    def _validation_rows(self, codes, mode_codes, cats, names, rng):
+        """Boolean mask of the validation rows, stratified by mode."""
+        mask = np.zeros(len(codes), dtype=bool)
+        _, mode_of_row = np.unique(codes, axis=0, return_inverse=True)
+        mode_of_row = mode_of_row.ravel()
+        for m, row in enumerate(mode_codes):
+            idx = np.flatnonzero(mode_of_row == m)
+            n_valid = max(1, round(self.validation_fraction * idx.size))
+            if idx.size - n_valid < 1:
+                mode = tuple(c[k : k + 1].tolist()[0] for c, k in zip(cats, row))
+                raise ValueError(
+                    f"early_stopping holds out validation_fraction="
+                    f"{self.validation_fraction} of every mode (at least one row) "
+                    f"and trains on the rest, but the mode {mode} "
+                    f"({', '.join(['label', *names])}) has {idx.size} row(s). "
+                    "Merge or drop rare modes, or set early_stopping=False."
+                )
+            mask[rng.choice(idx, size=n_valid, replace=False)] = True
+        if mask.sum() < 2:
+            raise ValueError(
+                "early_stopping needs at least 2 validation rows to score; "
+                f"validation_fraction={self.validation_fraction} gives "
+                f"{int(mask.sum())}. Raise it or set early_stopping=False."
+            )
+        return mask
+
+    def _training_callbacks(self, valid, X, conditions, rng):
+        """Checkpoint, validation and time-limit callbacks, in that order."""
+        callbacks = self._checkpoint_callbacks()
+        if valid is not None:
+            scorer = ValidationScore(
+                interval=self.validation_interval,
+                seed=draw_seed(rng),
+                k=min(self._validation_k, int(valid.sum()) - 1),
+                n_iter_no_change=self.n_iter_no_change,
+                tol=self.tol,
+            ).set_data(X[valid], conditions[valid])
+            callbacks.append(("validation_score", scorer))
+        if self.max_time is not None:
+            callbacks.append(("time_limit", TimeLimit(self.max_time)))
+        return callbacks
+
     def _fit(self, X, y, covariates):
         """Validate, train and set the fitted attributes (the tail of both fits)."""
         strategy = self._check_sampling_strategy(y)
         self._validate_net_params()
         n_samples, n_features = X.shape
         classes, y_codes = np.unique(y, return_inverse=True)
-        counts = np.bincount(y_codes)
-        if counts.min() < self._min_class_rows:
-            small = classes[counts < self._min_class_rows].tolist()
-            raise ValueError(
-                f"{type(self).__name__} needs at least {self._min_class_rows} rows "
-                f"per class{self._min_class_rows_reason}; classes {small} have "
-                "fewer. Drop or merge them."
-            )
+        self._check_class_sizes(classes, np.bincount(y_codes))
         device = self._resolve_device()
         names, columns = self._check_covariates(covariates, n_samples)
         categories = [np.unique(c) for c in columns]
@@ -508,14 +578,23 @@ class BaseGenerativeSampler(BaseOverSampler):
 
         rng = check_random_state(self.random_state)
         train_seed, loader_seed = draw_seed(rng), draw_seed(rng)
-        net = self._build_net(n_features, conditions.shape[1], n_samples, loader_seed)
+        train = np.ones(n_samples, dtype=bool)
+        valid = None
+        if self.early_stopping:
+            valid = self._validation_rows(codes, mode_codes, cats, names, rng)
+            train = ~valid
+            self._check_class_sizes(classes, np.bincount(y_codes[train]), "training ")
+        callbacks = self._training_callbacks(valid, X, conditions, rng)
+        net = self._build_net(
+            n_features, conditions.shape[1], int(train.sum()), loader_seed
+        )
         net.set_params(
             device=device,
             max_epochs=self.max_epochs,
             verbose=self.verbose,
-            callbacks=[*(net.callbacks or []), *self._checkpoint_callbacks()],
+            callbacks=[*(net.callbacks or []), *callbacks],
         )
-        X_train = torch.as_tensor(np.asarray(X, dtype=np.float32))
+        X_train = torch.as_tensor(np.asarray(X[train], dtype=np.float32))
         with torch_seeded(train_seed, device):
             net.initialize()
             epochs = self.max_epochs
@@ -523,7 +602,11 @@ class BaseGenerativeSampler(BaseOverSampler):
                 self._resume(net, resume_files)
                 epochs = max(0, self.max_epochs - len(net.history))
             if epochs:
-                net.partial_fit(X_train, torch.as_tensor(conditions), epochs=epochs)
+                net.partial_fit(
+                    X_train, torch.as_tensor(conditions[train]), epochs=epochs
+                )
+        scorer = dict(callbacks).get("validation_score")
+        n_iter = len(net.history)
 
         modes = {"label": classes[mode_codes[:, 0]]}
         for j, (name, cats_j) in enumerate(zip(names, categories), start=1):
@@ -539,6 +622,13 @@ class BaseGenerativeSampler(BaseOverSampler):
             "device_": device,
             "dtype_": X.dtype,
             "net_": net,
+            "n_iter_": n_iter,
+            "best_epoch_": getattr(scorer, "best_epoch_", None) or n_iter,
+            "best_validation_score_": (
+                scorer.best_score_
+                if scorer is not None and scorer.best_epoch_ is not None
+                else None
+            ),
             "random_state_": np.random.RandomState(draw_seed(rng)),
         }
         for name in ("X_fit_", "y_fit_", "aligner_"):

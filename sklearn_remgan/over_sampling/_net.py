@@ -167,7 +167,8 @@ class WGANGPNet(NeuralNet):
             (key, PassthroughScoring(name=key, on_train=True)) for key in HISTORY_KEYS
         ]
         if self.verbose == 1:
-            callbacks += [("progress_bar", EpochProgressBar(HISTORY_KEYS))]
+            keys = (*HISTORY_KEYS, "valid_score")
+            callbacks += [("progress_bar", EpochProgressBar(keys))]
         elif self.verbose:
             callbacks += [
                 ("progress_bar", ProgressBar(postfix_keys=list(HISTORY_KEYS))),

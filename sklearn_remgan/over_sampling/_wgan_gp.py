@@ -135,6 +135,35 @@ class WGANGPSampler(BaseGenerativeSampler):
         fresh rows; set False to save the memory (and pickle size) of one
         copy of the training matrix.
 
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training rows and stop when
+        the generated rows stop getting closer to them; the generator's
+        weights at the best validation score are kept. See Notes.
+
+    validation_fraction : float, default=0.1
+        Share of the rows of every mode (label x covariate values) held out
+        for validation with ``early_stopping``, at least one per mode; a mode
+        with a single row is refused. Ignored without ``early_stopping``.
+
+    validation_interval : int, default=10
+        Epochs between two validation scores (the last epoch is always
+        scored).
+
+    n_iter_no_change : int, default=5
+        Validation scores in a row without an improvement of more than
+        ``tol`` that stop training (so at most ``n_iter_no_change *
+        validation_interval`` epochs without progress).
+
+    tol : float, default=1e-3
+        Least improvement of the validation score that counts as progress.
+
+    max_time : float, default=None
+        Wall-clock budget of training in seconds: training ends after the
+        epoch during which it is spent, with or without ``early_stopping``
+        (then the best weights scored so far are kept). None sets no limit.
+        A time limit makes the number of epochs, hence the result, depend on
+        the machine's speed.
+
     Attributes
     ----------
     sampling_strategy_ : dict
@@ -166,6 +195,16 @@ class WGANGPSampler(BaseGenerativeSampler):
         ``net_.critic_`` the critic, and ``net_.history`` holds per-epoch
         ``critic_loss``, ``generator_loss``, ``gradient_penalty`` and
         ``wasserstein`` (estimated Wasserstein-1 distance).
+
+    n_iter_ : int
+        Epochs trained (including those of a resumed checkpoint).
+
+    best_epoch_ : int
+        Epoch whose generator weights ``net_.module_`` holds: the best
+        validation score with ``early_stopping``, otherwise the last epoch.
+
+    best_validation_score_ : float or None
+        Best validation score (None without ``early_stopping``).
 
     aligner_ : estimator
         The fitted clone of ``aligner`` (only when ``aligner`` is given).
@@ -200,6 +239,16 @@ class WGANGPSampler(BaseGenerativeSampler):
     ``sampler.set_fit_resample_request(covariates=True)``, then
     ``search.fit(X, y, covariates=C)``; cross-validation splits ``C`` with the
     rows. The downstream classifier still sees ``y`` only.
+
+    **Early stopping.** The validation score is the F1 (harmonic mean) of
+    :func:`~sklearn_remgan.metrics.precision_recall`'s precision and recall
+    (k=5, fewer on very small validation sets) between the validation rows
+    and as many generated rows with the same conditions, drawn from the same
+    noise at every score so that scores differ by the weights only. F1
+    rather than recall at a precision floor: a collapsed generator (the
+    blind spot this library diagnoses) has high precision and low recall, a
+    noisy one the reverse, and F1 falls in both cases with no floor to
+    choose. Each score is recorded as ``valid_score`` in ``net_.history``.
 
     The same ``random_state`` gives the same networks and rows, also after a
     pickle round trip; torch is seeded inside :func:`torch.random.fork_rng`,
@@ -281,6 +330,12 @@ class WGANGPSampler(BaseGenerativeSampler):
         resume_from=None,
         aligner=None,
         keep_training_data=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        validation_interval=10,
+        n_iter_no_change=5,
+        tol=1e-3,
+        max_time=None,
     ):
         super().__init__(
             sampling_strategy=sampling_strategy,
@@ -294,6 +349,12 @@ class WGANGPSampler(BaseGenerativeSampler):
             resume_from=resume_from,
             aligner=aligner,
             keep_training_data=keep_training_data,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            validation_interval=validation_interval,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            max_time=max_time,
         )
         self.latent_dim = latent_dim
         self.generator_hidden = generator_hidden

@@ -503,3 +503,124 @@ def test_failed_refit_keeps_the_earlier_fit(toy, sampler_cls, fast_params):
     }
     assert sampler.n_features_in_ == 6 and sampler.classes_.tolist() == ["a", "b", "c"]
     np.testing.assert_array_equal(sampler.sample(5, random_state=0)[0], expected)
+
+
+# ---------------------------------------------------------------- early stopping
+
+
+def _scored_epochs(sampler):
+    history = sampler.net_.history
+    return [row["epoch"] for row in history if "valid_score" in row]
+
+
+def test_validation_score_recorded_every_interval(toy, sampler_cls, fast_params):
+    X, y, status = toy
+    params = {**fast_params, "max_epochs": 5}
+    sampler = sampler_cls(
+        early_stopping=True,
+        validation_interval=2,
+        n_iter_no_change=10,
+        random_state=0,
+        **params,
+    ).fit(X, y, covariates=status)
+    assert _scored_epochs(sampler) == [2, 4, 5]  # the last epoch is always scored
+    scores = sampler.net_.history[:, "valid_score"]
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert sampler.n_iter_ == 5
+    assert sampler.best_validation_score_ == max(scores)
+    assert sampler.best_epoch_ == [2, 4, 5][int(np.argmax(scores))]
+
+
+def test_early_stopping_stops(toy, sampler_cls, fast_params):
+    X, y, _ = toy
+    params = {**fast_params, "max_epochs": 50}
+    # tol=1: no score can count as progress, so one score after the first stops.
+    sampler = sampler_cls(
+        early_stopping=True,
+        validation_interval=1,
+        n_iter_no_change=1,
+        tol=1.0,
+        random_state=0,
+        **params,
+    ).fit(X, y)
+    assert sampler.n_iter_ == 2 == len(sampler.net_.history)
+    assert _scored_epochs(sampler) == [1, 2]
+
+
+def test_early_stopping_restores_the_best_weights(
+    toy, sampler_cls, fast_params, monkeypatch
+):
+    from sklearn_remgan.over_sampling._callbacks import ValidationScore
+
+    states = {}
+    original = ValidationScore.on_epoch_end
+
+    def record(self, net, **kwargs):
+        epoch = len(net.history)
+        states[epoch] = {k: v.clone() for k, v in net.module_.state_dict().items()}
+        return original(self, net, **kwargs)
+
+    monkeypatch.setattr(ValidationScore, "on_epoch_end", record)
+    X, y, status = toy
+    params = {**fast_params, "max_epochs": 6}
+    sampler = sampler_cls(
+        early_stopping=True,
+        validation_interval=1,
+        n_iter_no_change=10,
+        random_state=0,
+        **params,
+    ).fit(X, y, covariates=status)
+    scores = sampler.net_.history[:, "valid_score"]
+    best = int(np.argmax(scores)) + 1
+    assert sampler.best_epoch_ == best
+    final = sampler.net_.module_.state_dict()
+    for key, value in states[best].items():
+        assert torch.equal(final[key], value), key
+    if best != 6:  # the last epoch's weights were replaced
+        assert any(not torch.equal(final[k], v) for k, v in states[6].items())
+
+
+def test_max_time_ends_training(toy, sampler_cls, fast_params):
+    X, y, _ = toy
+    params = {**fast_params, "max_epochs": 50}
+    sampler = sampler_cls(max_time=1e-6, random_state=0, **params).fit(X, y)
+    assert sampler.n_iter_ == 1 == sampler.best_epoch_
+    assert sampler.best_validation_score_ is None
+    stopped = sampler_cls(
+        max_time=1e-6, early_stopping=True, validation_interval=1, **params
+    ).fit(X, y)
+    assert stopped.n_iter_ == 1 and _scored_epochs(stopped) == [1]
+
+
+def test_early_stopping_reproducible_and_pickles(toy, sampler_cls, fast_params):
+    X, y, status = toy
+    params = {
+        **fast_params,
+        "max_epochs": 4,
+        "early_stopping": True,
+        "validation_interval": 1,
+        "n_iter_no_change": 2,
+        "random_state": 3,
+    }
+    a = sampler_cls(**params).fit(X, y, covariates=status)
+    b = sampler_cls(**params).fit(X, y, covariates=status)
+    assert a.net_.history[:, "valid_score"] == b.net_.history[:, "valid_score"]
+    assert a.best_epoch_ == b.best_epoch_
+    restored = pickle.loads(pickle.dumps(a))
+    X1, _ = a.sample(8, random_state=0)
+    np.testing.assert_array_equal(X1, b.sample(8, random_state=0)[0])
+    np.testing.assert_array_equal(X1, restored.sample(8, random_state=0)[0])
+    # The validation rows are not carried by the fitted net.
+    scorer = dict(a.net_.callbacks_)["validation_score"]
+    assert scorer._X is None and scorer._best_state is None
+
+
+def test_early_stopping_refuses_tiny_modes(toy, sampler_cls, fast_params):
+    X, y, status = toy
+    status = status.copy()
+    status[40] = "rare"  # class b: one row of mode ("b", "rare")
+    sampler = sampler_cls(early_stopping=True, **fast_params)
+    with pytest.raises(ValueError, match=r"validation_fraction=0.1 .*\('b', 'rare'\)"):
+        sampler.fit(X, y, covariates=status)
+    # Without early stopping the same data train.
+    sampler.set_params(early_stopping=False).fit(X, y, covariates=status)
