@@ -7,7 +7,13 @@ from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog, ProgressBar
 
 from sklearn_remgan.over_sampling._callbacks import EpochProgressBar
-from sklearn_remgan.over_sampling._losses import WassersteinLoss, fused_critic_backward
+from sklearn_remgan.over_sampling._losses import (
+    WassersteinLoss,
+    critic_objective,
+    fused_critic_backward,
+    gradient_penalty,
+)
+from sklearn_remgan.over_sampling._modules import Critic
 
 _TORCH_VERSION = tuple(int(v) for v in torch.__version__.split(".")[:2])
 
@@ -38,6 +44,23 @@ def _fused_adam_kwargs(optimizer, kwargs, module):
     return kwargs
 
 
+def _fused_layout(critic):
+    """Whether the fused penalty computes ``critic``'s own function.
+
+    The fused step evaluates ``head(input_x(x) + condition_term(c))``
+    itself, which is :class:`Critic`'s forward; a subclass that changes
+    ``forward`` or ``preactivation`` (or any other module) gets the plain
+    double back-propagation penalty.
+    """
+    cls = type(critic)
+    return (
+        isinstance(critic, Critic)
+        and cls.forward is Critic.forward
+        and cls.preactivation is Critic.preactivation
+        and isinstance(critic.input_x, torch.nn.Linear)
+    )
+
+
 class WGANGPNet(NeuralNet):
     """A skorch ``NeuralNet`` training a conditional WGAN-GP.
 
@@ -63,10 +86,22 @@ class WGANGPNet(NeuralNet):
         The generator (:class:`Generator`); constructor arguments via
         ``module__name``.
     criterion : type or torch.nn.Module, default=WassersteinLoss
-        Loss computing the critic and generator losses from critic scores.
+        Adversarial loss from critic scores, used for both updates: called
+        as ``criterion(score_fake, score_real)`` it gives the critic loss (to
+        which ``gp_weight`` times the gradient penalty is added), called as
+        ``criterion(score_fake)`` the generator loss. Scores are float32 of
+        shape (batch, 1). The ``wasserstein`` history entry is always the
+        estimate ``mean(score_real) - mean(score_fake)``.
     critic : type or torch.nn.Module
-        The critic (:class:`Critic`); constructor arguments via
-        ``critic__name``.
+        The critic, any module called as ``critic(x, condition)`` that
+        returns scores of shape (batch, 1); constructor arguments via
+        ``critic__name``. :class:`Critic` (and subclasses that keep its
+        ``forward`` and ``preactivation``) gets the fused gradient penalty
+        (:func:`fused_critic_backward`), which needs its layout: a gene
+        layer ``input_x`` (``torch.nn.Linear``), ``condition_term(c)`` and
+        ``head``. Any other critic gets the plain penalty by double
+        back-propagation (:func:`gradient_penalty`): the same objective,
+        slower on wide data.
     critic_optimizer : type, default=torch.optim.Adam
         Optimizer of the critic; arguments via ``critic_optimizer__name``
         (``lr`` defaults to the net's ``lr`` when not given).
@@ -111,7 +146,8 @@ class WGANGPNet(NeuralNet):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_remgan.over_sampling import Critic, Generator, WGANGPNet
+    >>> from sklearn_remgan.over_sampling._modules import Critic, Generator
+    >>> from sklearn_remgan.over_sampling._net import WGANGPNet
     >>> X = np.random.RandomState(0).randn(32, 5).astype(np.float32)
     >>> cond = np.eye(2, dtype=np.float32)[np.arange(32) % 2]
     >>> net = WGANGPNet(
@@ -216,34 +252,32 @@ class WGANGPNet(NeuralNet):
         self.critic_optimizer_ = self.critic_optimizer(*args, **kwargs)
         return self
 
-    def get_iterator(self, dataset, training=False):
-        """Data loader; training batches are shuffled by a ``seed``-ed generator.
+    def get_params_for(self, prefix):
+        """Init parameters of ``prefix``; training batches get a seeded shuffle.
+
+        For ``"iterator_train"`` with ``seed`` set and no
+        ``iterator_train__generator`` given, a fresh ``torch.Generator``
+        seeded with ``seed`` is added, so that each fit shuffles its batches
+        the same way whatever torch's global generator holds. skorch's
+        :meth:`~skorch.NeuralNet.get_iterator` asks for these parameters once
+        per fit, so the generator runs on across the epochs of a fit.
 
         Parameters
         ----------
-        dataset : torch.utils.data.Dataset
-            Usually a :class:`skorch.dataset.Dataset` of pairs (real row,
-            condition vector), i.e. ``X`` of shape (n_samples, n_features) and
-            ``y`` of shape (n_samples, n_conditions).
-        training : bool, default=False
-            Whether the loader is for training: then ``iterator_train`` is
-            used (shuffled, last incomplete batch dropped), with a fresh
-            ``torch.Generator`` seeded by ``seed`` for the shuffling when
-            ``seed`` is set and no ``iterator_train__generator`` is given.
-            Otherwise ``iterator_valid``, as in skorch.
+        prefix : str
+            Name of the attribute whose parameters are collected (e.g.
+            ``"module"``, ``"iterator_train"``).
 
         Returns
         -------
-        iterator : torch.utils.data.DataLoader
-            Loader yielding batches ``(real, condition)``.
+        params : dict
+            The parameters given as ``prefix__name``.
         """
-        if training and self.seed is not None:
-            kwargs = self.get_params_for("iterator_train")
-            if "generator" not in kwargs:
-                kwargs.setdefault("batch_size", self.batch_size)
-                gen = torch.Generator().manual_seed(int(self.seed))
-                return self.iterator_train(dataset, generator=gen, **kwargs)
-        return super().get_iterator(dataset, training=training)
+        params = super().get_params_for(prefix)
+        if prefix == "iterator_train" and self.seed is not None:
+            if "generator" not in params:
+                params["generator"] = torch.Generator().manual_seed(int(self.seed))
+        return params
 
     def _autocast(self):
         if self.precision == "bfloat16":
@@ -326,10 +360,29 @@ class WGANGPNet(NeuralNet):
             with torch.no_grad():
                 fake = generator(self._noise(n, real.device), condition)
             alpha = torch.rand(n, 1, device=real.device)
-            # Replaces the critic's gradients (its widest one in place).
-            loss, wasserstein, penalty = fused_critic_backward(
-                critic, real, fake, condition, alpha, self.gp_weight
-            )
+            if _fused_layout(critic):
+                # Replaces the critic's gradients (its widest one in place).
+                loss, wasserstein, penalty = fused_critic_backward(
+                    critic,
+                    real,
+                    fake,
+                    condition,
+                    alpha,
+                    self.gp_weight,
+                    self.criterion_,
+                )
+            else:
+                penalty = gradient_penalty(critic, real, fake, condition, alpha=alpha)
+                loss, wasserstein, penalty = critic_objective(
+                    critic(real, condition),
+                    critic(fake, condition),
+                    penalty,
+                    self.gp_weight,
+                    self.criterion_,
+                )
+                self.critic_optimizer_.zero_grad(set_to_none=True)
+                loss.backward()
+                loss = loss.detach()
         self._check_finite("critic loss", loss)
         self.critic_optimizer_.step()
         self.history.record_batch("critic_loss", loss.item())

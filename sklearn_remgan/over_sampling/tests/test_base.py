@@ -1,5 +1,6 @@
 """Contract tests of every generative sampler (parametrized over ``SAMPLERS``)."""
 
+import inspect
 import pickle
 from collections import Counter
 
@@ -624,3 +625,18 @@ def test_early_stopping_refuses_tiny_modes(toy, sampler_cls, fast_params):
         sampler.fit(X, y, covariates=status)
     # Without early stopping the same data train.
     sampler.set_params(early_stopping=False).fit(X, y, covariates=status)
+
+
+def test_public_names_are_the_samplers():
+    import sklearn_remgan.over_sampling as over_sampling
+    from sklearn_remgan.over_sampling._base import BaseGenerativeSampler
+
+    assert over_sampling.__all__
+    for name in over_sampling.__all__:
+        assert issubclass(getattr(over_sampling, name), BaseGenerativeSampler), name
+    public = {
+        n
+        for n in dir(over_sampling)
+        if not n.startswith("_") and not inspect.ismodule(getattr(over_sampling, n))
+    }
+    assert public == set(over_sampling.__all__)
