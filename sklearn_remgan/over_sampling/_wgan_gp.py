@@ -94,9 +94,27 @@ class WGANGPSampler(BaseGenerativeSampler):
         Where to train; ``'auto'`` picks CUDA when available. Resolved at fit
         into ``device_``.
 
-    precision : {{'float32', 'bfloat16'}}, default='float32'
-        ``'bfloat16'`` trains under ``torch.autocast`` with bfloat16 (faster
-        on CPUs and GPUs with bf16 matrix units); sampling is float32.
+    precision : {{'float32', 'bfloat16', 'auto'}}, default='float32'
+        ``'bfloat16'`` trains under ``torch.autocast`` with bfloat16;
+        sampling is float32. It is faster only on hardware with bf16 matrix
+        units (CPUs with AVX512-BF16 or AMX, GPUs of compute capability 8
+        and above); elsewhere bf16 is emulated and several times slower than
+        float32. ``'auto'`` picks bfloat16 where the training device has such
+        units and float32 elsewhere (resolved at fit into ``precision_``);
+        results then depend on the machine. Measured on an AMD EPYC CPU with
+        AVX512-BF16 (one thread, 962 x 2,000, defaults): 1.04 s per epoch in
+        float32, 0.47 s in bfloat16
+        (``benchmarks/bench_precision_threads.py``).
+
+    n_jobs : int, default=None
+        Number of torch threads used to train and to sample, set for the
+        call and restored afterwards; ``-1`` means all the cores available
+        to the process. None takes 1 in a thread other than the main one
+        (joblib's threading backend, threaded dask workers) and otherwise
+        torch's current setting, which follows ``OMP_NUM_THREADS`` (set to
+        cores // k in the process workers of ``GridSearchCV(n_jobs=k)`` and
+        to 1 by dask's nanny), capped at the available cores; so parallel
+        fits share the cores rather than oversubscribe them.
 
     verbose : int, default=0
         0 prints nothing; 1 shows one progress bar over the epochs with the
@@ -186,6 +204,10 @@ class WGANGPSampler(BaseGenerativeSampler):
 
     device_ : str
         Device the networks were trained on.
+
+    precision_ : str
+        Precision of training, ``'float32'`` or ``'bfloat16'`` (``precision``
+        with ``'auto'`` resolved).
 
     dtype_ : numpy.dtype
         dtype of the training rows; :meth:`sample` returns rows in it.
@@ -325,6 +347,7 @@ class WGANGPSampler(BaseGenerativeSampler):
         mode_balance="balanced",
         device="cpu",
         precision="float32",
+        n_jobs=None,
         verbose=0,
         checkpoint_dir=None,
         resume_from=None,
@@ -344,6 +367,7 @@ class WGANGPSampler(BaseGenerativeSampler):
             mode_balance=mode_balance,
             device=device,
             precision=precision,
+            n_jobs=n_jobs,
             verbose=verbose,
             checkpoint_dir=checkpoint_dir,
             resume_from=resume_from,
@@ -424,7 +448,6 @@ class WGANGPSampler(BaseGenerativeSampler):
             n_critic=self.n_critic,
             gp_weight=self.gp_weight,
             latent_dim=self.latent_dim,
-            precision=self.precision,
             seed=seed,
             batch_size=min(self.batch_size, n_samples),
         )
