@@ -158,9 +158,13 @@ class BaseGenerativeSampler(BaseOverSampler):
     tensor of as many generated rows; it draws its randomness from torch's
     global generator. The base seeds that generator (inside
     :func:`torch.random.fork_rng`), splits large requests into chunks, puts
-    ``module_`` in eval mode and disables gradients. The net's ``module_``
-    holds exactly the weights that generate, so that a callback may snapshot
-    and restore ``module_.state_dict()``.
+    ``module_`` in eval mode and disables gradients. Once trained, the net's
+    ``module_`` holds exactly the weights that generate, so that a callback
+    may snapshot and restore ``module_.state_dict()``. A net that generates
+    from other weights than it trains during training (a moving average)
+    also has a context manager ``generating_weights()`` in which
+    ``module_`` holds them, and loads them into ``module_`` when training
+    ends.
 
     **Threads.** Training, the aligner's fit and :meth:`sample` run with
     ``effective_n_threads(n_jobs)`` torch intra-op threads

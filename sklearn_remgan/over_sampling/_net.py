@@ -111,6 +111,23 @@ class WGANGPNet(NeuralNet):
         Weight of the gradient penalty.
     latent_dim : int, default=128
         Width of the generator's noise input.
+    pac : int, default=1
+        Packing (PacGAN, Lin et al. 2018): the critic scores groups of
+        ``pac`` rows at once, their genes and conditions concatenated, so it
+        can see a lack of diversity among them; the critic must then take
+        ``pac * n_features`` genes and ``pac * n_conditions`` conditions.
+        Each batch drops its last ``batch_size % pac`` rows. 1 is the plain
+        WGAN-GP.
+    ema_decay : float or None, default=None
+        Keep an exponential moving average of the generator's weights,
+        updated after every generator step with decay ``min(ema_decay, (1 +
+        t) / (10 + t))`` at the t-th step (a warm-up, so the average soon
+        forgets the initial weights); batch-norm statistics are copied. The
+        average generates: it is what :meth:`generate` uses inside
+        :meth:`generating_weights` during training, and it is loaded into
+        ``module_`` when training ends. Training itself continues from the
+        raw weights within one fit; a new fit (or a resumed one) starts from
+        ``module_``. None keeps no average.
     precision : {'float32', 'bfloat16'}, default='float32'
         ``'bfloat16'`` runs the forward passes under ``torch.autocast``.
     seed : int or None, default=None
@@ -171,6 +188,8 @@ class WGANGPNet(NeuralNet):
         n_critic=5,
         gp_weight=10.0,
         latent_dim=128,
+        pac=1,
+        ema_decay=None,
         precision="float32",
         seed=None,
         optimizer=torch.optim.Adam,
@@ -193,6 +212,8 @@ class WGANGPNet(NeuralNet):
         self.n_critic = n_critic
         self.gp_weight = gp_weight
         self.latent_dim = latent_dim
+        self.pac = pac
+        self.ema_decay = ema_decay
         self.precision = precision
         self.seed = seed
 
@@ -288,6 +309,84 @@ class WGANGPNet(NeuralNet):
     def _noise(self, n, device):
         return torch.randn(n, self.latent_dim, device=device)
 
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        """Start the average of the generator's weights (with ``ema_decay``).
+
+        Parameters
+        ----------
+        net : WGANGPNet
+            This net.
+        X, y : array-like, default=None
+            Training data (unused).
+        **kwargs : dict
+            Unused.
+        """
+        self._ema_state = None
+        if self.ema_decay is not None:
+            self._ema_state = {
+                k: v.detach().clone() for k, v in self.module_.state_dict().items()
+            }
+            self._ema_steps = 0
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        """Load the averaged weights into ``module_`` (with ``ema_decay``).
+
+        Parameters
+        ----------
+        net : WGANGPNet
+            This net.
+        X, y : array-like, default=None
+            Training data (unused).
+        **kwargs : dict
+            Unused.
+        """
+        state = getattr(self, "_ema_state", None)
+        if state is not None:
+            self.module_.load_state_dict(state)
+        self._ema_state = None
+
+    def _update_ema(self):
+        state = self._ema_state
+        decay = min(self.ema_decay, (1 + self._ema_steps) / (10 + self._ema_steps))
+        self._ema_steps += 1
+        params = dict(self.module_.named_parameters())
+        with torch.no_grad():
+            for name, value in self.module_.state_dict().items():
+                if name in params:
+                    state[name].lerp_(value, 1 - decay)
+                else:  # batch-norm statistics
+                    state[name].copy_(value)
+
+    @contextlib.contextmanager
+    def generating_weights(self):
+        """Context in which ``module_`` holds the weights that generate.
+
+        During training with ``ema_decay`` these are the averaged weights
+        (the raw ones are put back on exit); otherwise ``module_`` already
+        holds them and nothing changes.
+
+        Yields
+        ------
+        module : torch.nn.Module
+            ``module_``.
+        """
+        state = getattr(self, "_ema_state", None)
+        if state is None:
+            yield self.module_
+            return
+        raw = {k: v.detach().clone() for k, v in self.module_.state_dict().items()}
+        self.module_.load_state_dict(state)
+        try:
+            yield self.module_
+        finally:
+            self.module_.load_state_dict(raw)
+
+    def _pack(self, t):
+        """Rows grouped ``pac`` at a time (PacGAN), features concatenated."""
+        if t is None or self.pac == 1:
+            return t
+        return t.reshape(t.shape[0] // self.pac, -1)
+
     def generate(self, conditions):
         """Generated rows for condition vectors, from torch's global generator.
 
@@ -347,35 +446,38 @@ class WGANGPNet(NeuralNet):
             recorded with ``history.record_batch``.
         """
         real, condition = batch
+        # Whole packs only (PacGAN); all rows without packing.
+        n = real.shape[0] - real.shape[0] % self.pac
         device = self.device
-        real = real.to(device)
-        condition = condition.to(device) if condition.shape[1] else None
+        real = real[:n].to(device)
+        condition = condition[:n].to(device) if condition.shape[1] else None
         generator, critic = self.module_, self.critic_
         generator.train()
         critic.train()
-        n = real.shape[0]
+        pack = self._pack
 
         # Critic update: generated rows are constants here.
         with self._autocast():
             with torch.no_grad():
                 fake = generator(self._noise(n, real.device), condition)
-            alpha = torch.rand(n, 1, device=real.device)
+            real, fake, packed = pack(real), pack(fake), pack(condition)
+            alpha = torch.rand(real.shape[0], 1, device=real.device)
             if _fused_layout(critic):
                 # Replaces the critic's gradients (its widest one in place).
                 loss, wasserstein, penalty = fused_critic_backward(
                     critic,
                     real,
                     fake,
-                    condition,
+                    packed,
                     alpha,
                     self.gp_weight,
                     self.criterion_,
                 )
             else:
-                penalty = gradient_penalty(critic, real, fake, condition, alpha=alpha)
+                penalty = gradient_penalty(critic, real, fake, packed, alpha=alpha)
                 loss, wasserstein, penalty = critic_objective(
-                    critic(real, condition),
-                    critic(fake, condition),
+                    critic(real, packed),
+                    critic(fake, packed),
                     penalty,
                     self.gp_weight,
                     self.criterion_,
@@ -395,13 +497,16 @@ class WGANGPNet(NeuralNet):
             try:
                 with self._autocast():
                     fake = generator(self._noise(n, real.device), condition)
-                    g_loss = self.criterion_(critic(fake, condition).float())
+                    score = critic(pack(fake), pack(condition))
+                    g_loss = self.criterion_(score.float())
                 self._check_finite("generator loss", g_loss)
                 self.optimizer_.zero_grad(set_to_none=True)
                 g_loss.backward()
                 self.optimizer_.step()
             finally:
                 critic.requires_grad_(True)
+            if getattr(self, "_ema_state", None) is not None:
+                self._update_ema()
             self.history.record_batch("generator_loss", g_loss.item())
         return {"loss": loss.detach(), "y_pred": None}
 
