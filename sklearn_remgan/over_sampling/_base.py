@@ -151,7 +151,16 @@ class BaseGenerativeSampler(BaseOverSampler):
       validation score, time limit);
     - its docstring (and, when its net holds more than one module or
       optimizer, the class attribute ``_checkpoint_files``, the skorch
-      ``f_*`` file names saved in ``checkpoint_dir``).
+      ``f_*`` file names saved in ``checkpoint_dir``; when the model needs
+      more than one row per class, ``_min_class_rows`` and
+      ``_min_class_rows_reason``).
+
+    **Early stopping and time limit** (``early_stopping``,
+    ``validation_fraction``, ``validation_interval``, ``n_iter_no_change``,
+    ``tol``, ``max_time``) are skorch callbacks wired here for every
+    subclass; the validation score (F1 of precision and recall between
+    held-out rows and as many generated rows under the same conditions) is
+    recorded as ``valid_score`` in ``net_.history``.
 
     **Net protocol.** The net implements ``generate(conditions)``, taking a
     float32 tensor of condition vectors on the net's device and returning a
