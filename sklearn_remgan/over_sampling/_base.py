@@ -502,7 +502,13 @@ class BaseGenerativeSampler(BaseOverSampler):
                 "checkpoints never overwrite existing files. Choose an empty "
                 "directory (to continue that run, pass it as resume_from)."
             )
-        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValueError(
+                f"checkpoint_dir {str(self.checkpoint_dir)!r} cannot be used as a "
+                f"directory: {exc.strerror or exc}."
+            ) from exc
         cp = Checkpoint(
             monitor=None,
             f_criterion=None,
@@ -850,11 +856,14 @@ default=None
             )
         if n_samples < 0:
             raise ValueError(f"n_samples must be a non-negative int; got {n_samples}.")
-        rng = (
-            self.random_state_
-            if random_state is None
-            else check_random_state(random_state)
-        )
+        try:
+            rng = (
+                self.random_state_
+                if random_state is None
+                else check_random_state(random_state)
+            )
+        except ValueError as exc:
+            raise ValueError(f"Invalid random_state for sample: {exc}") from exc
         codes = self._sample_codes(n_samples, y, covariates, rng)
         X_new = self._generate(codes, rng)
         y_new = self.classes_[codes[:, 0]]
