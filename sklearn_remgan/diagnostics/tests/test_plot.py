@@ -46,7 +46,7 @@ def test_rem_distribution_refuses_non_finite(rng):
     disp = REMDistributionDisplay(
         rem_real=np.array([1.0, np.nan]), rem_generated=rng.rand(5)
     )
-    with pytest.raises(ValueError, match="rem_real contains 1 non-finite"):
+    with pytest.raises(ValueError, match="rem_real contains 1 NaN and 0 infinite"):
         disp.plot()
 
 

@@ -56,7 +56,7 @@ class FreshSampler(_Reference):
         self.pool, self.pool_y = pool, pool_y
         self.random_state = random_state
 
-    def sample(self, n_samples, y=None):
+    def sample(self, n_samples, y=None, *, random_state=None):
         y = np.asarray(y)
         return self._draw(self.pool, self.pool_y, y, replace=False), y
 
@@ -64,7 +64,7 @@ class FreshSampler(_Reference):
 class CopySampler(_Reference):
     """Returns copies of its own training rows (memorisation)."""
 
-    def sample(self, n_samples, y=None):
+    def sample(self, n_samples, y=None, *, random_state=None):
         y = np.asarray(y)
         return self._draw(self.X_fit_, self.y_fit_, y, replace=True), y
 
@@ -72,7 +72,7 @@ class CopySampler(_Reference):
 class CollapsedSampler(_Reference):
     """Mode collapse: per label, three averages of training rows, repeated."""
 
-    def sample(self, n_samples, y=None):
+    def sample(self, n_samples, y=None, *, random_state=None):
         y = np.asarray(y)
         rng = np.random.default_rng(self.random_state)
         out = np.empty((len(y), self.X_fit_.shape[1]), dtype=np.float32)
@@ -92,7 +92,7 @@ class BrokenSampler(_Reference):
         self.mode = mode
         self.random_state = random_state
 
-    def sample(self, n_samples, y=None):
+    def sample(self, n_samples, y=None, *, random_state=None):
         y = np.asarray(y)
         X = self._draw(self.X_fit_, self.y_fit_, y, replace=True)
         if self.mode == "nan":
@@ -215,7 +215,7 @@ def test_rem_train_reference_needs_training_rows(splits):
     X_te, y_te = splits["test"]
 
     class NoRows:
-        def sample(self, n_samples, y=None):
+        def sample(self, n_samples, y=None, *, random_state=None):
             return np.zeros((n_samples, X_te.shape[1])), np.asarray(y)
 
     with pytest.raises(ValueError, match=r"NoRows has no 'X_fit_' attribute"):
@@ -301,8 +301,11 @@ def test_labels_are_needed_unless_pooled(generators, splits):
     X_te, y_te = splits["test"]
     with pytest.raises(ValueError, match=r"y is required; got y=None"):
         PRScorer()(generators["copy"], X_te, None)
-    with pytest.raises(ValueError, match=r"one label per held-out row"):
+    with pytest.raises(ValueError, match=r"y must be 1D with one label per row"):
         PRScorer()(generators["copy"], X_te, y_te[:-1])
+    # holdout reference: validated before the split (was an IndexError)
+    with pytest.raises(ValueError, match=r"y must be 1D with one label per row"):
+        REMScorer(reference="holdout")(generators["fresh"], X_te[:20], y_te[:19])
 
 
 @pytest.mark.parametrize(
