@@ -132,8 +132,8 @@ def _overall_row(n_real, n_generated, result, rem_real, rem_gen):
 
 @validate_params(
     {
-        "real": ["array-like"],
-        "generated": ["array-like"],
+        "real": ["array-like", "sparse matrix"],
+        "generated": ["array-like", "sparse matrix"],
         "k": [Interval(Integral, 1, None, closed="left")],
         **_REM_CONSTRAINTS,
         "result": "no_validation",
@@ -394,8 +394,8 @@ def rem_difference_table(
 
 @validate_params(
     {
-        "real": ["array-like"],
-        "generated": ["array-like"],
+        "real": ["array-like", "sparse matrix"],
+        "generated": ["array-like", "sparse matrix"],
         "y_real": ["array-like"],
         "y_generated": ["array-like"],
         "covariates_real": "no_validation",

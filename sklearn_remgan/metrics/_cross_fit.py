@@ -115,8 +115,8 @@ def _splitter(cv, y, random_state):
 
 @validate_params(
     {
-        "real": ["array-like"],
-        "generated": ["array-like", None],
+        "real": ["array-like", "sparse matrix"],
+        "generated": ["array-like", "sparse matrix", None],
         "y": ["array-like", None],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "cv": [Interval(Integral, 2, None, closed="left"), HasMethods(["split"])],

@@ -99,8 +99,8 @@ def _covariates(frame, n, name):
 
 @validate_params(
     {
-        "real": ["array-like"],
-        "generated": ["array-like"],
+        "real": ["array-like", "sparse matrix"],
+        "generated": ["array-like", "sparse matrix"],
         "y_real": ["array-like"],
         "y_generated": ["array-like"],
         "covariates_real": "no_validation",
