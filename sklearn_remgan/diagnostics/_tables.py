@@ -82,7 +82,10 @@ def _check_k(k, caller):
 _REM_CONSTRAINTS = {
     "rem": [HasMethods(["score_samples"]), None, "boolean"],
     "n_components": [Interval(Integral, 1, None, closed="left"), None],
-    "cv": [Interval(Integral, 2, None, closed="left"), HasMethods(["split"])],
+    "cv": [
+        Interval(Integral, 2, None, closed="left"),
+        HasMethods(["split", "get_n_splits"]),
+    ],
     "random_state": ["random_state"],
 }
 

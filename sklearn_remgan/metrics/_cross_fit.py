@@ -119,7 +119,10 @@ def _splitter(cv, y, random_state):
         "generated": ["array-like", "sparse matrix", None],
         "y": ["array-like", None],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
-        "cv": [Interval(Integral, 2, None, closed="left"), HasMethods(["split"])],
+        "cv": [
+            Interval(Integral, 2, None, closed="left"),
+            HasMethods(["split", "get_n_splits"]),
+        ],
         "groups": ["array-like", None],
         "svd_solver": [
             StrOptions(

@@ -108,7 +108,10 @@ def _covariates(frame, n, name):
         "k": [Interval(Integral, 1, None, closed="left")],
         "rem": [HasMethods(["score_samples"]), None],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
-        "cv": [Interval(Integral, 2, None, closed="left"), HasMethods(["split"])],
+        "cv": [
+            Interval(Integral, 2, None, closed="left"),
+            HasMethods(["split", "get_n_splits"]),
+        ],
         "random_state": ["random_state"],
         "in_sample_rem": ["boolean"],
         "result": "no_validation",
@@ -238,7 +241,8 @@ def per_class_report(
     )
     in_sample = None
     if in_sample_rem:
-        n_in = choose_n_components(n_comp, n_real, real.shape[1])
+        asked = n_components if rem is None else n_comp
+        n_in = choose_n_components(asked, n_real, real.shape[1])
         in_sample = REM(n_in).fit(real).score_samples(real)
     report = report_from_values(
         y_real,
