@@ -360,3 +360,24 @@ def test_search_fitted_with_sample_weight(splits):
     messages = [str(w.message) for w in caught]
     assert any("pr=PRScorer(" in m and "sample_weight" in m for m in messages)
     assert np.isfinite(search.cv_results_["mean_test_rem"]).all()
+
+
+def test_a_display_drawn_first_does_not_change_the_score(tcga_slice):
+    # issue 13: the Displays advanced the sampler's random_state_, so a figure
+    # changed what the next scorer call saw. Both now draw through draw_like.
+    from sklearn_remgan.diagnostics import REMDistributionDisplay
+
+    rows = np.r_[0:75, -75:0]
+    X, y = tcga_slice["X"][rows], tcga_slice["y"][rows]
+    sampler = WGANGPSampler(
+        latent_dim=4, generator_hidden=(16,), critic_hidden=(16,), max_epochs=1,
+        batch_size=32, random_state=0,
+    ).fit(X, y)
+    twin = pickle.loads(pickle.dumps(sampler))
+    scorer = PRScorer(metric="recall", average="pooled")
+    before = scorer(sampler, X, y)
+    REMDistributionDisplay.from_estimator(sampler, X, y, n_components=10)
+    assert scorer(sampler, X, y) == before
+    # the sampler's own random state did not move: unseeded draws still match
+    # those of an untouched copy
+    np.testing.assert_array_equal(sampler.sample(8, y[:8])[0], twin.sample(8, y[:8])[0])
