@@ -9,12 +9,12 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 
 from sklearn_remgan.metrics import precision_recall
 from sklearn_remgan.metrics._cross_fit import honest_rem
 from sklearn_remgan.metrics._report import check_result, report_from_values
 from sklearn_remgan.utils import check_finite_2d, check_labels, check_same_width
+from sklearn_remgan.utils._sklearn_compat import HasMethods, Interval, validate_params
 from sklearn_remgan.utils._validation import sorted_unique
 
 __all__ = [

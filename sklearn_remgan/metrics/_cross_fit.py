@@ -23,15 +23,15 @@ from numbers import Integral
 import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._param_validation import (
+
+from sklearn_remgan.metrics._rem import REM
+from sklearn_remgan.utils import check_finite_2d, check_labels, check_same_width
+from sklearn_remgan.utils._sklearn_compat import (
     HasMethods,
     Interval,
     StrOptions,
     validate_params,
 )
-
-from sklearn_remgan.metrics._rem import REM
-from sklearn_remgan.utils import check_finite_2d, check_labels, check_same_width
 
 __all__ = ["choose_n_components", "cross_fitted_rem"]
 

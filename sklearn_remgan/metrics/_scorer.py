@@ -13,11 +13,6 @@ from typing import ClassVar
 import numpy as np
 from scipy.stats import wasserstein_distance
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import (
-    Interval,
-    StrOptions,
-    validate_parameter_constraints,
-)
 
 from sklearn_remgan.metrics._cross_fit import choose_n_components
 from sklearn_remgan.metrics._precision_recall import precision_recall
@@ -28,6 +23,11 @@ from sklearn_remgan.utils import (
     check_same_width,
     draw_like,
     find_sampler,
+)
+from sklearn_remgan.utils._sklearn_compat import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
 )
 from sklearn_remgan.utils._validation import sorted_unique
 

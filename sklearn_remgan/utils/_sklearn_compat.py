@@ -9,6 +9,8 @@ from sklearn.utils._param_validation import (
     Interval,
     RealNotInt,
     StrOptions,
+    validate_parameter_constraints,
+    validate_params,
 )
 from sklearn_compat.base import _fit_context
 from sklearn_compat.utils.validation import validate_data
@@ -20,4 +22,6 @@ __all__ = [
     "StrOptions",
     "_fit_context",
     "validate_data",
+    "validate_parameter_constraints",
+    "validate_params",
 ]
