@@ -7,21 +7,29 @@ through the steps before it, draws as many generated rows per label as ``y`` has
 and compares real and generated rows. Greater is always better.
 """
 
-import inspect
-from collections import Counter
 from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
 from scipy.stats import wasserstein_distance
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import (
+
+from sklearn_remgan.metrics._cross_fit import choose_n_components
+from sklearn_remgan.metrics._precision_recall import precision_recall
+from sklearn_remgan.metrics._rem import REM
+from sklearn_remgan.utils import (
+    check_finite_2d,
+    check_labels,
+    check_same_width,
+    draw_like,
+    find_sampler,
+)
+from sklearn_remgan.utils._sklearn_compat import (
     Interval,
     StrOptions,
     validate_parameter_constraints,
 )
-
-from sklearn_remgan.utils import check_finite_2d, check_same_width
+from sklearn_remgan.utils._validation import sorted_unique
 
 __all__ = ["PRScorer", "REMScorer", "get_scorer", "get_scorer_names"]
 
@@ -32,116 +40,19 @@ _PR_METRICS = ("f1", "precision", "recall", "density", "coverage")
 _TRAINING_ROWS_ATTR = "X_fit_"
 
 
-def _precision_recall(real, generated, k):
-    # Imported late: ``sklearn_remgan.metrics`` re-exports this module, and the
-    # metric modules must be importable on their own.
-    from sklearn_remgan.metrics._precision_recall import precision_recall
-
-    return precision_recall(real, generated, k=k)
-
-
-def _rem(n_components):
-    from sklearn_remgan.metrics._rem import REM
-
-    return REM(n_components=n_components)
-
-
-def _find_sampler(estimator, caller):
-    """Return ``(sampler, head)``: the generator and the pipeline part before it.
-
-    ``head`` is None when ``estimator`` is the sampler itself.
-    """
-    steps = getattr(estimator, "steps", None)
-    if steps is None:
-        if callable(getattr(estimator, "sample", None)):
-            return estimator, None
-        raise TypeError(
-            f"{caller} scores a fitted sampler with a sample(n_samples, y) method, or "
-            "a fitted imblearn Pipeline containing one; got an object of type "
-            f"{type(estimator).__name__}, which has neither a 'sample' method nor "
-            "pipeline 'steps'."
-        )
-    found = [
-        i
-        for i, (_, step) in enumerate(steps)
-        if callable(getattr(step, "sample", None))
-        and callable(getattr(step, "fit_resample", None))
-    ]
-    names = [name for name, _ in steps]
-    if not found:
-        raise ValueError(
-            f"{caller} found no sampler in the pipeline: no step has both "
-            f"'fit_resample' and 'sample' methods (steps: {names}). Add a generator "
-            "such as WGANGPSampler, or score a pipeline that contains one."
-        )
-    if len(found) > 1:
-        raise ValueError(
-            f"{caller} found {len(found)} samplers in the pipeline "
-            f"({[names[i] for i in found]}) and cannot tell which generator to "
-            "score; keep one step with both 'fit_resample' and 'sample'."
-        )
-    i = found[0]
-    return steps[i][1], (estimator[:i] if i > 0 else None)
-
-
-def _draw_kwargs(sampler, random_state):
-    """Seed the draw when ``sample`` takes a ``random_state``.
-
-    A fixed seed per call keeps scoring free of side effects: the sampler's own
-    random state is not advanced, so repeated calls and the order of the scorers
-    in a multi-metric search do not change the values.
-    """
-    try:
-        params = inspect.signature(sampler.sample).parameters
-    except (TypeError, ValueError):
-        return {}
-    if "random_state" not in params:
-        return {}
-    return {"random_state": check_random_state(random_state).randint(2**31 - 1)}
-
-
 def _real_and_generated(caller, estimator, X, y, *, require_y, random_state):
     """Held-out rows in the sampler's input space, and generated rows for ``y``.
 
-    Returns ``(sampler, X_real, y_real, X_gen, y_gen)``.
+    Returns ``(sampler, X_real, y_real, X_gen, y_gen)`` (see :func:`draw_like`).
     """
-    sampler, head = _find_sampler(estimator, caller)
     if y is None and require_y:
         raise ValueError(
             f"{caller} draws generated rows for the held-out labels y, so y is "
             "required; got y=None (use average='pooled' to score an unconditional "
             "generator without labels)."
         )
-    X_real = head.transform(X) if head is not None else X
-    X_real = check_finite_2d(X_real, name="held-out X")
-    n_samples = X_real.shape[0]
-    if y is not None:
-        y = np.asarray(y)
-        if y.ndim != 1 or y.shape[0] != n_samples:
-            raise ValueError(
-                f"{caller} needs one label per held-out row: y has shape {y.shape} "
-                f"and X has {n_samples} rows."
-            )
-    sampler_name = type(sampler).__name__
-    X_gen, y_gen = sampler.sample(
-        n_samples, y=y, **_draw_kwargs(sampler, random_state)
-    )
-    X_gen = check_finite_2d(X_gen, name=f"rows generated by {sampler_name}.sample")
-    check_same_width(X_real, X_gen, names=("held-out X", f"{sampler_name}.sample"))
-    if X_gen.shape[0] != n_samples:
-        raise ValueError(
-            f"{sampler_name}.sample({n_samples}, y) returned {X_gen.shape[0]} rows; "
-            f"{caller} needs exactly {n_samples}."
-        )
-    if y is not None:
-        y_gen = np.asarray(y_gen)
-        if Counter(y_gen.tolist()) != Counter(y.tolist()):
-            raise ValueError(
-                f"{sampler_name}.sample returned labels whose counts differ from the "
-                f"requested ones: asked {dict(Counter(y.tolist()))}, got "
-                f"{dict(Counter(y_gen.tolist()))}."
-            )
-    return sampler, X_real, y, X_gen, y_gen
+    draw = draw_like(estimator, X, y, random_state=random_state, caller=caller)
+    return draw.sampler, draw.X_real, draw.y_real, draw.X_generated, draw.y_generated
 
 
 def _groups(y_real, y_gen, average):
@@ -149,7 +60,7 @@ def _groups(y_real, y_gen, average):
     if average == "pooled":
         yield None, slice(None), slice(None)
         return
-    for label in np.unique(y_real):
+    for label in sorted_unique(y_real):
         yield label, y_real == label, y_gen == label
 
 
@@ -213,10 +124,10 @@ class PRScorer(_BaseGenerativeScorer):
         ``'pooled'`` compares all rows at once; it allows ``y=None``
         (unconditional generators).
     random_state : int, RandomState instance or None, default=0
-        Seed passed to ``sample(..., random_state=...)`` when the sampler's
-        ``sample`` accepts one (as :class:`~sklearn_remgan.WGANGPSampler` does),
-        so that scoring does not advance the sampler's own random state: repeated
-        calls give the same value, whatever other scorers ran before.
+        Seed of the draw, passed as ``sample(..., random_state=seed)`` (see
+        :func:`~sklearn_remgan.utils.draw_like`), so that scoring does not
+        advance the sampler's own random state: repeated calls give the same
+        value, whatever other scorers or Displays ran before.
 
     See Also
     --------
@@ -226,8 +137,8 @@ class PRScorer(_BaseGenerativeScorer):
     Notes
     -----
     Scores are reproducible for a fixed sampler ``random_state``: the networks
-    are then the same, and the draw is seeded by this scorer's ``random_state``
-    (samplers whose ``sample`` takes no seed must be reproducible on their own).
+    are then the same, and the draw is seeded by this scorer's ``random_state``.
+    The sampler's ``sample`` must take a ``random_state`` keyword.
     It declines ``sample_weight`` (see ``_accept_sample_weight``): a search fitted
     with weights warns that this scorer ignores them.
 
@@ -246,8 +157,8 @@ class PRScorer(_BaseGenerativeScorer):
     ...     "Draws fresh rows from the true distribution (or a collapsed one)."
     ...     def __init__(self, spread):
     ...         self.spread = spread
-    ...     def sample(self, n_samples, y=None):
-    ...         rng = np.random.default_rng(0)
+    ...     def sample(self, n_samples, y=None, *, random_state=None):
+    ...         rng = np.random.default_rng(random_state)
     ...         X = self.spread * rng.normal(size=(n_samples, 5))
     ...         return X + 4 * np.asarray(y)[:, None], np.asarray(y)
     >>> rng = np.random.default_rng(1)
@@ -314,7 +225,7 @@ class PRScorer(_BaseGenerativeScorer):
                     f"build k-NN balls; got {len(real)}. Use a smaller k, fewer CV "
                     "splits, or average='pooled'."
                 )
-            values.append(float(_precision_recall(real, gen, self.k)[self.metric]))
+            values.append(float(precision_recall(real, gen, k=self.k)[self.metric]))
         return float(np.mean(values))
 
 
@@ -342,10 +253,11 @@ class REMScorer(_BaseGenerativeScorer):
     Parameters
     ----------
     n_components : int, default=None
-        Number of principal components of the REM. None uses half of the
-        largest possible number, ``min(n_fit_rows - 1, n_features) // 2`` (at
-        least 1). An int larger than that bound is capped to it, since the
-        bound depends on fold sizes the user does not choose.
+        Number of principal components of the REM, resolved by
+        :func:`~sklearn_remgan.metrics.choose_n_components` on the rows the
+        PCA is fitted on: None gives ``min(50, bound // 2)``, an int is capped
+        at ``bound = min(n_fit_rows - 1, n_features - 1)``, since the bound
+        depends on fold sizes the user does not choose.
     reference : {'auto', 'train', 'holdout'}, default='auto'
         Which real rows the PCA is fitted on, so that no scored row is scored by
         a PCA fitted on itself (in-sample REM is biased low):
@@ -363,10 +275,10 @@ class REMScorer(_BaseGenerativeScorer):
         ``'macro'`` computes the distance label by label and averages it without
         weights; ``'pooled'`` compares all rows at once (allows ``y=None``).
     random_state : int, RandomState instance or None, default=0
-        Seeds the half split of ``reference='holdout'`` and the draw, passed to
-        ``sample(..., random_state=...)`` when the sampler accepts one (see
-        :class:`PRScorer`). The default is fixed so that scores are reproducible
-        for a fixed sampler ``random_state`` and scoring has no side effects.
+        Seeds the half split of ``reference='holdout'`` and the draw, passed as
+        ``sample(..., random_state=seed)`` (see :class:`PRScorer`). The default
+        is fixed so that scores are reproducible for a fixed sampler
+        ``random_state`` and scoring has no side effects.
 
     See Also
     --------
@@ -392,8 +304,8 @@ class REMScorer(_BaseGenerativeScorer):
     ...     "Draws fresh rows from the true distribution (or a collapsed one)."
     ...     def __init__(self, spread):
     ...         self.spread = spread
-    ...     def sample(self, n_samples, y=None):
-    ...         rng = np.random.default_rng(0)
+    ...     def sample(self, n_samples, y=None, *, random_state=None):
+    ...         rng = np.random.default_rng(random_state)
     ...         return self.spread * rng.normal(size=(n_samples, 20)), np.asarray(y)
     >>> rng = np.random.default_rng(1)
     >>> X, y = rng.normal(size=(120, 20)), np.repeat([0, 1], 60)
@@ -421,22 +333,17 @@ class REMScorer(_BaseGenerativeScorer):
         self._validate()
 
     def _n_components(self, X_fit):
-        bound = min(X_fit.shape[0] - 1, X_fit.shape[1])
-        if bound < 1:
-            raise ValueError(
-                f"{self!r} fits its PCA on {X_fit.shape[0]} row(s) of "
-                f"{X_fit.shape[1]} feature(s); at least 2 rows are needed."
-            )
-        if self.n_components is None:
-            return max(1, bound // 2)
-        return min(self.n_components, bound)
+        try:
+            return choose_n_components(self.n_components, *X_fit.shape)
+        except ValueError as exc:
+            raise ValueError(f"{self!r} fits its PCA on too few rows: {exc}") from exc
 
     @staticmethod
     def _holdout_split(y, n_samples, rng):
         """Boolean mask of the held-out rows used to fit the PCA (half per label)."""
         fit = np.zeros(n_samples, dtype=bool)
         labels = np.zeros(n_samples) if y is None else y
-        for label in np.unique(labels):
+        for label in sorted_unique(labels):
             idx = rng.permutation(np.flatnonzero(labels == label))
             fit[idx[: len(idx) // 2]] = True
         return fit
@@ -462,7 +369,7 @@ class REMScorer(_BaseGenerativeScorer):
         """
         name = repr(self)
         rng = check_random_state(self.random_state)
-        sampler, head = _find_sampler(estimator, name)
+        sampler, head = find_sampler(estimator, caller=name)
         X_fit = getattr(sampler, _TRAINING_ROWS_ATTR, None)
         reference = self.reference
         if reference == "auto":
@@ -476,8 +383,8 @@ class REMScorer(_BaseGenerativeScorer):
         if reference == "holdout":
             # Split before drawing so generated rows match the reference half.
             X_all = head.transform(X) if head is not None else X
-            X_all = check_finite_2d(X_all, name="held-out X")
-            y_all = None if y is None else np.asarray(y)
+            X_all = check_finite_2d(X_all, name="X")
+            y_all = check_labels(y, X_all.shape[0], name="y", allow_none=True)
             fit = self._holdout_split(y_all, X_all.shape[0], rng)
             X_fit = X_all[fit]
             X_ref = X_all[~fit]
@@ -502,7 +409,7 @@ class REMScorer(_BaseGenerativeScorer):
                 random_state=rng,
             )
         check_same_width(X_fit, X_real, names=("PCA fit rows", "held-out X"))
-        rem = _rem(self._n_components(X_fit)).fit(X_fit)
+        rem = REM(self._n_components(X_fit)).fit(X_fit)
         rem_real = np.asarray(rem.score_samples(X_real), dtype=np.float64)
         rem_gen = np.asarray(rem.score_samples(X_gen), dtype=np.float64)
         scale = float(np.mean(rem_real))
