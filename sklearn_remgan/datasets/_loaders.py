@@ -173,6 +173,12 @@ def _read_table(path, sep, source):
         header = _read_csv(path, source, sep, header=None, nrows=1, dtype=str)
         # Read the id column as str, so that "01" stays "01".
         df = _read_csv(path, source, sep, dtype={0: str})
+        if isinstance(df.index, pd.MultiIndex):
+            raise ValueError(
+                f"The {source} has rows with {df.index.nlevels} more fields than "
+                f"its header line ({header.shape[1]} fields); check sep= and the "
+                "header."
+            )
         if isinstance(df.index, pd.RangeIndex):
             _check_unique(_ids(header.iloc[0, 1:]), "column", source)
             if df.shape[1] == 1 and _other_sep(header.iloc[0, 0], sep):
@@ -188,6 +194,25 @@ def _read_table(path, sep, source):
             # R's write.table layout: the header has no corner cell, so pandas
             # already took the first field of every row as the index.
             _check_unique(_ids(header.iloc[0]), "column", source)
+        if df.index.isna().any():
+            # pandas read ids such as "NA" or "null" as missing: re-read them
+            # verbatim (only then, as it costs a second pass over the file).
+            raw = _read_csv(
+                path,
+                source,
+                sep,
+                header=None,
+                usecols=[0],
+                dtype=str,
+                keep_default_na=False,
+            )
+            ids = raw.iloc[1:, 0].to_numpy()  # row 0: the header line
+            if ids.size != df.shape[0]:
+                raise ValueError(
+                    f"The {source} has {ids.size} row ids for {df.shape[0]} rows; "
+                    "check the quoting and empty lines."
+                )
+            df.index = ids
     df.index = _ids(df.index)
     df.columns = _ids(df.columns)
     return df
