@@ -29,7 +29,8 @@ _TISSUE_NAMES = (
     "adrenal_gland",
 )
 
-# Fixed magnitudes of the generative model (module-score units, see Notes).
+# Fixed magnitudes of the generative model (log2 units, see Notes), calibrated
+# against TCGA tumour/normal data (benchmarks/bench_simulator_realism.py).
 _TISSUE_ACTIVE = 0.3  # share of modules a tissue switches on or off
 _TISSUE_EFFECT = 3.0  # sd of a tissue's module activity
 _CANCER_SHARED = 0.1  # share of modules in the pan-cancer program
@@ -85,7 +86,13 @@ def _split_counts(n, weights):
 def _check_weights(weights, n_tissues):
     if weights is None:
         return _default_weights(n_tissues)
-    w = np.asarray(weights, dtype=float)
+    try:
+        w = np.asarray(weights, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "The 'weights' parameter of make_expression must hold numbers (one "
+            f"proportion per tissue); got {weights!r}."
+        ) from None
     if w.ndim != 1 or w.shape[0] != n_tissues:
         raise ValueError(
             "The 'weights' parameter of make_expression must have one entry per "

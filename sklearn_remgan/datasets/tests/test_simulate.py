@@ -304,6 +304,7 @@ def test_bool_is_not_an_int(name):
         ({"weights": [0.5, 0.1, 0.1, 0.1, 0.1, 0.2]}, "sum to 1; got"),
         ({"weights": [1.0, 0, 0, 0, 0, 0]}, "positive finite"),
         ({"weights": "abc"}, "'weights' parameter"),
+        ({"weights": ["a"] * 6}, "'weights' parameter .* must hold numbers"),
         ({"n_modules": 2000}, "'n_modules' .* at most .*=60; got 2000"),
         ({"n_modules": 0}, "'n_modules' parameter"),
         ({"block_size": 0}, "'block_size' parameter"),
