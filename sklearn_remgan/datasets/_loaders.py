@@ -1,14 +1,18 @@
 """Loaders for real expression matrices and sample annotations (incl. SDRF)."""
 
+import lzma
 import os
 import re
 import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn_compat.utils._param_validation import validate_params
 
 from sklearn_remgan.utils import check_finite_2d, import_optional
+from sklearn_remgan.utils._sklearn_compat import StrOptions
 
 _ORIENTATIONS = ("auto", "samples_as_rows", "genes_as_rows")
 _JOINS = ("left", "inner")
@@ -27,6 +31,62 @@ def _show(values, n=_N_SHOWN):
     shown = ", ".join(repr(v) for v in values[:n])
     more = f", ... ({len(values) - n} more)" if len(values) > n else ""
     return f"[{shown}{more}]"
+
+
+def _first_line(exc):
+    """The first line of an exception message, without a trailing period."""
+    text = str(exc).strip().splitlines()
+    return text[0].rstrip(".") if text else type(exc).__name__
+
+
+# What a corrupt, truncated or mis-compressed file raises while being read.
+_READ_ERRORS = (OSError, EOFError, lzma.LZMAError, zipfile.BadZipFile, KeyError)
+
+
+def _read_csv(path, source, sep, **kwargs):
+    """``pandas.read_csv`` whose failures name the file and say what is wrong."""
+    try:
+        return pd.read_csv(path, sep=sep, **kwargs)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"The {source} is empty: it has no header line.") from None
+    except pd.errors.ParserError as exc:
+        # Ragged rows and unterminated quotes land here; pandas says where.
+        raise ValueError(
+            f"Cannot parse the {source} as a table separated by {sep!r}: "
+            f"{_first_line(exc)}. Check sep= and the quoting of that line."
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"The {source} is not UTF-8 text (byte {exc.start}: {exc.reason}); is "
+            "it a binary file with a text extension?"
+        ) from None
+    except _READ_ERRORS as exc:
+        raise ValueError(f"Cannot read the {source}: {_first_line(exc)}.") from None
+    except (TypeError, ValueError) as exc:
+        # E.g. a dtype= a column cannot take ("int" for "n/a"), a bad dtype name.
+        raise ValueError(
+            f"Cannot read the {source}: {_first_line(exc)}. Check sep= and dtype=."
+        ) from None
+
+
+def _check_sep(sep):
+    if sep == "":
+        raise ValueError("sep must be a non-empty str (the field separator) or None.")
+
+
+def _check_dtype(dtype):
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(
+            f"dtype must be a numpy floating dtype such as np.float32; got {dtype!r}."
+        ) from None
+    if dt.kind != "f":
+        raise ValueError(
+            f"dtype must be a floating dtype (float16, float32 or float64); got "
+            f"{dt.name!r}."
+        )
+    return dt
 
 
 def _check_path(path, what):
@@ -50,13 +110,6 @@ def _suffix(path):
     return suffixes[-1] if suffixes else ""
 
 
-def _check_orientation(orientation):
-    if orientation not in _ORIENTATIONS:
-        raise ValueError(
-            f"orientation must be one of {_ORIENTATIONS}; got {orientation!r}."
-        )
-
-
 def _text_sep(path, sep):
     if sep is not None:
         return sep
@@ -75,51 +128,175 @@ def _ids(index):
     return pd.Index([str(v).strip() for v in index], dtype=object)
 
 
+def _looks_like_data(values):
+    """True if a would-be id column holds measurements, not ids.
+
+    Ids may be integers (1, 2, ...); decimals, exponents, NaN or repeated
+    numbers mean the file has no id column and this is the first data column.
+    """
+    values = pd.Series(values, dtype=object).astype(str).str.strip()
+    numbers = pd.to_numeric(values, errors="coerce")
+    if values.empty or numbers.isna().any():
+        return False
+    integral = values.str.fullmatch(r"[+-]?\d+")
+    return not integral.all() or values.duplicated().any()
+
+
+def _no_id_column(source, first):
+    return ValueError(
+        f"The {source} has no id column: its first column {first!r} holds numbers. "
+        "The first column must hold the row ids (sample or gene names); add one "
+        "(pandas: DataFrame.to_csv keeps the index)."
+    )
+
+
 def _read_table(path, sep, source):
     """Read a delimited or Parquet table as raw (rows x columns), ids as strings."""
     suffix = _suffix(path)
     if suffix in _PARQUET and sep is None:
         import_optional("pyarrow", f"Reading the Parquet file '{path.name}'")
-        df = pd.read_parquet(path)
+        try:
+            df = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow's errors have no common public base
+            raise ValueError(
+                f"Cannot read the {source} as Parquet: {_first_line(exc)}."
+            ) from None
         # A Parquet file written without its index keeps the ids as a column.
-        if isinstance(df.index, pd.RangeIndex) and df.shape[1] and not (
-            pd.api.types.is_numeric_dtype(df.iloc[:, 0])
-        ):
+        if isinstance(df.index, pd.RangeIndex) and df.shape[1]:
+            first = df.iloc[:, 0]
+            if pd.api.types.is_numeric_dtype(first) or _looks_like_data(first):
+                raise _no_id_column(source, str(df.columns[0]))
             df = df.set_index(df.columns[0])
     else:
         sep = _text_sep(path, sep)
         # pandas renames repeated header names ("a", "a.1"): check the raw header.
-        header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str)
-        _check_unique(_ids(header.iloc[0, 1:]), "column", source)
+        header = _read_csv(path, source, sep, header=None, nrows=1, dtype=str)
         # Read the id column as str, so that "01" stays "01".
-        df = pd.read_csv(path, sep=sep, dtype={0: str})
-        df = df.set_index(df.columns[0])
+        df = _read_csv(path, source, sep, dtype={0: str})
+        if isinstance(df.index, pd.MultiIndex):
+            raise ValueError(
+                f"The {source} has rows with {df.index.nlevels} more fields than "
+                f"its header line ({header.shape[1]} fields); check sep= and the "
+                "header."
+            )
+        if isinstance(df.index, pd.RangeIndex):
+            _check_unique(_ids(header.iloc[0, 1:]), "column", source)
+            if df.shape[1] == 1 and _other_sep(header.iloc[0, 0], sep):
+                raise ValueError(
+                    f"The {source} has a single column with sep={sep!r}, but its "
+                    f"header line contains {_other_sep(header.iloc[0, 0], sep)!r}: "
+                    "pass the right sep=."
+                )
+            if _looks_like_data(df.iloc[:, 0]):
+                raise _no_id_column(source, str(header.iloc[0, 0]))
+            df = df.set_index(df.columns[0])
+        else:
+            # R's write.table layout: the header has no corner cell, so pandas
+            # already took the first field of every row as the index.
+            _check_unique(_ids(header.iloc[0]), "column", source)
+        if df.index.isna().any():
+            # pandas read ids such as "NA" or "null" as missing: re-read them
+            # verbatim (only then, as it costs a second pass over the file).
+            raw = _read_csv(
+                path,
+                source,
+                sep,
+                header=None,
+                usecols=[0],
+                dtype=str,
+                keep_default_na=False,
+            )
+            ids = raw.iloc[1:, 0].to_numpy()  # row 0: the header line
+            if ids.size != df.shape[0]:
+                raise ValueError(
+                    f"The {source} has {ids.size} row ids for {df.shape[0]} rows; "
+                    "check the quoting and empty lines."
+                )
+            df.index = ids
     df.index = _ids(df.index)
     df.columns = _ids(df.columns)
     return df
 
 
+def _other_sep(text, sep):
+    """A common separator found in ``text`` other than ``sep``, else None."""
+    for other in ("\t", ",", ";", "|"):
+        if other != sep and other in str(text):
+            return other
+    return None
+
+
 def _read_npz(path):
-    with np.load(path, allow_pickle=False) as z:
+    source = f".npz file '{path.name}'"
+    with open(path, "rb") as f:
+        magic = f.read(6)
+    if magic == b"\x93NUMPY":
+        raise ValueError(
+            f"The {source} holds a single array (.npy format), not an .npz "
+            "archive with the keys X, obs_names and var_names."
+        )
+    if not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"The {source} is not a valid .npz archive: it is not a zip file "
+            f"({path.stat().st_size} bytes; np.savez writes a zip archive)."
+        )
+    try:
+        z = np.load(path, allow_pickle=False)
+    except (ValueError, *_READ_ERRORS) as exc:
+        raise ValueError(
+            f"The {source} is not a valid .npz archive: {_first_line(exc)}."
+        ) from None
+    with z:
         missing = [k for k in ("X", "obs_names", "var_names") if k not in z.files]
         if missing:
             raise ValueError(
-                f"The .npz file '{path.name}' lacks the key(s) {missing}; expected "
+                f"The {source} lacks the key(s) {missing}; expected "
                 f"X (samples x genes), obs_names and var_names; found {z.files}."
             )
-        X, obs_names, var_names = z["X"], z["obs_names"], z["var_names"]
+        arrays = {}
+        for key in ("X", "obs_names", "var_names"):
+            try:
+                arrays[key] = z[key]
+            except ValueError:
+                raise ValueError(
+                    f"In the {source}, {key} is an object array, which needs "
+                    "pickle (refused: it can run code). Save X as a numeric array "
+                    "and the names as str arrays, e.g. names.astype(str)."
+                ) from None
+            except _READ_ERRORS as exc:
+                raise ValueError(
+                    f"Cannot read {key} from the {source}: {_first_line(exc)}."
+                ) from None
+    X, obs_names, var_names = arrays["X"], arrays["obs_names"], arrays["var_names"]
+    if obs_names.ndim != 1 or var_names.ndim != 1:
+        raise ValueError(
+            f"In the {source}, obs_names and var_names must be 1D; got shapes "
+            f"{obs_names.shape} and {var_names.shape}."
+        )
     if X.ndim != 2 or X.shape != (obs_names.size, var_names.size):
         raise ValueError(
-            f"In '{path.name}', X has shape {X.shape} but there are "
+            f"In the {source}, X has shape {X.shape} but there are "
             f"{obs_names.size} obs_names and {var_names.size} var_names."
+        )
+    if X.dtype.kind not in "biuf":
+        raise ValueError(
+            f"In the {source}, X has dtype {X.dtype}; it must be numeric (int or "
+            "float)."
         )
     return pd.DataFrame(X, index=_ids(obs_names), columns=_ids(var_names), copy=False)
 
 
 def _read_h5ad(path):
     anndata = import_optional("anndata", f"Reading the .h5ad file '{path.name}'")
-    adata = anndata.read_h5ad(path)
-    return _from_anndata(adata), adata.obs.copy()
+    try:
+        adata = anndata.read_h5ad(path)
+        X = _from_anndata(adata)
+    except Exception as exc:  # h5py and anndata raise many unrelated types
+        raise ValueError(
+            f"Cannot read the .h5ad file '{path.name}' (AnnData, HDF5): "
+            f"{_first_line(exc)}."
+        ) from None
+    return X, adata.obs.copy()
 
 
 def _from_anndata(adata):
@@ -131,22 +308,40 @@ def _from_anndata(adata):
     )
 
 
-def _orient(df, orientation, sample_ids=None):
+def _orient(df, orientation, source, sample_ids=None):
     """Return ``df`` with samples as rows.
 
-    ``auto`` puts on the rows the axis sharing more ids with ``sample_ids``;
-    without ids (or with no overlap) the longer axis is taken to be the genes.
+    ``auto`` puts on the rows the axis sharing more ids with ``sample_ids`` (the
+    annotation). It never guesses from the shape: without annotation ids, or
+    when they do not tell the axes apart, it asks for ``orientation``.
     """
     if orientation == "samples_as_rows":
         return df
     if orientation == "genes_as_rows":
         return df.T
-    if sample_ids is not None:
-        on_rows = df.index.isin(sample_ids).sum()
-        on_cols = df.columns.isin(sample_ids).sum()
-        if on_rows or on_cols:
-            return df if on_rows >= on_cols else df.T
-    return df.T if df.shape[0] > df.shape[1] else df
+    ask = "pass orientation='samples_as_rows' or orientation='genes_as_rows'"
+    if sample_ids is None:
+        raise ValueError(
+            f"Cannot tell whether the rows of the {source} are samples or genes "
+            f"({df.shape[0]} rows x {df.shape[1]} columns): {ask}, or give the "
+            "sample annotation (load_expression decides from its sample ids)."
+        )
+    on_rows = int(df.index.isin(sample_ids).sum())
+    on_cols = int(df.columns.isin(sample_ids).sum())
+    if on_rows == on_cols:
+        if on_rows:
+            found = f"{on_rows} of its row ids and {on_cols} of its column ids are"
+        else:
+            found = (
+                f"none of its row ids {_show(df.index, 3)} or column ids "
+                f"{_show(df.columns, 3)} is among the {len(sample_ids)} annotation "
+                f"ids {_show(sample_ids, 3)} (check sample_column=)"
+            )
+        raise ValueError(
+            f"Cannot tell whether the rows of the {source} are samples or genes: "
+            f"{found} sample ids of the annotation; {ask}."
+        )
+    return df if on_rows > on_cols else df.T
 
 
 def _check_unique(index, what, source):
@@ -162,8 +357,7 @@ def _finalize_matrix(df, source, dtype):
     """Samples x genes DataFrame of ``dtype``: ids unique, all values finite."""
     if df.shape[0] == 0 or df.shape[1] == 0:
         raise ValueError(
-            f"The {source} is empty: {df.shape[0]} sample(s) x "
-            f"{df.shape[1]} gene(s)."
+            f"The {source} is empty: {df.shape[0]} sample(s) x {df.shape[1]} gene(s)."
         )
     _check_unique(df.index, "sample", source)
     _check_unique(df.columns, "gene", source)
@@ -179,8 +373,7 @@ def _finalize_matrix(df, source, dtype):
             if example is None and bad.any():
                 i = int(np.argmax(bad.to_numpy()))
                 example = (
-                    f"{col.iloc[i]!r} at sample {df.index[i]!r}, gene "
-                    f"{df.columns[j]!r}"
+                    f"{col.iloc[i]!r} at sample {df.index[i]!r}, gene {df.columns[j]!r}"
                 )
         if bad_cells:
             raise ValueError(
@@ -189,7 +382,20 @@ def _finalize_matrix(df, source, dtype):
                 "be a number; the first column must hold the row ids (check sep= "
                 "and orientation=)."
             )
+    if any(np.dtype(d).kind == "c" for d in set(df.dtypes)):
+        raise ValueError(
+            f"The {source} holds complex numbers; expression values must be real."
+        )
     values = df.to_numpy(dtype=dtype, copy=False)
+    missing = np.isnan(values)
+    if missing.any():
+        i, j = np.argwhere(missing)[0]
+        raise ValueError(
+            f"The {source} has {int(missing.sum())} missing or NaN value(s) in "
+            f"{int(missing.any(axis=1).sum())} sample(s), e.g. at sample "
+            f"{df.index[i]!r}, gene {df.columns[j]!r} (an empty cell, 'NA', "
+            "or a row with fewer fields than the header)."
+        )
     values = check_finite_2d(values, name=f"The {source}", dtype=dtype)
     out = pd.DataFrame(values, index=df.index, columns=df.columns, copy=False)
     out.index.name = "sample_id"
@@ -197,6 +403,19 @@ def _finalize_matrix(df, source, dtype):
     return out
 
 
+_PATH = [str, os.PathLike]
+_ORIENTATION = [StrOptions(set(_ORIENTATIONS))]
+
+
+@validate_params(
+    {
+        "path": _PATH,
+        "orientation": _ORIENTATION,
+        "sep": [str, None],
+        "dtype": "no_validation",  # any numpy floating dtype: checked below
+    },
+    prefer_skip_nested_validation=True,
+)
 def read_matrix(path, *, orientation="auto", sep=None, dtype=np.float32):
     """Read an expression matrix file as a samples x genes DataFrame.
 
@@ -220,13 +439,15 @@ def read_matrix(path, *, orientation="auto", sep=None, dtype=np.float32):
           matrices are made dense.
     orientation : {"auto", "samples_as_rows", "genes_as_rows"}, default="auto"
         How samples lie in the file. ``.npz`` and ``.h5ad`` files hold samples
-        as rows, which "auto" keeps. For tables "auto" takes the longer axis to
-        be the genes (expression tables usually have more genes than samples);
-        :func:`load_expression` decides from the sample annotation instead.
+        as rows, which "auto" keeps. A table (CSV, TSV, Parquet) does not say
+        which axis holds the samples, and its shape is no proof, so "auto"
+        raises and asks for one of the two other values;
+        :func:`load_expression` decides from the sample ids of the annotation
+        instead.
     sep : str, default=None
         Field separator of a text file; None infers it from the extension.
-    dtype : dtype, default=np.float32
-        Dtype of the returned values.
+    dtype : numpy floating dtype, default=np.float32
+        Dtype of the returned values (float16, float32 or float64).
 
     Returns
     -------
@@ -239,8 +460,16 @@ def read_matrix(path, *, orientation="auto", sep=None, dtype=np.float32):
     FileNotFoundError
         If ``path`` is not a file.
     ValueError
-        For an unknown extension, duplicate sample or gene ids, non-numeric,
-        NaN or infinite values (with their counts), or an empty matrix.
+        In one line naming the file and what is wrong: an unknown extension, a
+        table read with ``orientation="auto"``, a file that cannot be parsed
+        (empty, a ragged row, an unterminated quote, a wrong ``sep``, not
+        UTF-8, a corrupt or empty Parquet, ``.npz`` or ``.h5ad`` file, an
+        ``.npz`` with object arrays), a first column that holds numbers rather
+        than ids, duplicate sample or gene ids, non-numeric, missing, NaN or
+        infinite values (with their counts and an example), or an empty
+        matrix.
+    TypeError
+        For an argument of the wrong type (``path``, ``sep``, ``dtype``).
 
     See Also
     --------
@@ -263,13 +492,14 @@ def read_matrix(path, *, orientation="auto", sep=None, dtype=np.float32):
     >>> X.shape, list(X.index), list(X.columns)
     ((2, 3), ['s1', 's2'], ['TP53', 'EGFR', 'MYC'])
     """
-    _check_orientation(orientation)
+    _check_sep(sep)
+    dtype = _check_dtype(dtype)
     path = _check_path(path, "Expression matrix")
     source = f"expression matrix '{path.name}'"
     df, _, rows_are_samples = _read_matrix_raw(path, sep, source)
     if rows_are_samples and orientation == "auto":
         orientation = "samples_as_rows"
-    return _finalize_matrix(_orient(df, orientation), source, dtype)
+    return _finalize_matrix(_orient(df, orientation, source), source, dtype)
 
 
 def _read_matrix_raw(path, sep, source):
@@ -355,6 +585,15 @@ def _dedupe(df, source):
     return df
 
 
+@validate_params(
+    {
+        "path": _PATH,
+        "sample_column": [str, None],
+        "sep": [str, None],
+        "dtype": [dict, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def read_annotation(path, *, sample_column=None, sep=None, dtype=None):
     """Read a sample annotation table (CSV, TSV or ArrayExpress SDRF).
 
@@ -425,21 +664,29 @@ def read_annotation(path, *, sample_column=None, sep=None, dtype=None):
     >>> obs.index.tolist(), obs.columns.tolist()
     (['s1', 's2'], ['Characteristics[organism part]', 'Characteristics[disease]'])
     """
+    _check_sep(sep)
     path = _check_path(path, "Sample annotation")
     source = f"annotation '{path.name}'"
     if _suffix(path) in _PARQUET and sep is None:
         import_optional("pyarrow", f"Reading the Parquet file '{path.name}'")
-        df = pd.read_parquet(path)
+        try:
+            df = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow's errors have no common public base
+            raise ValueError(
+                f"Cannot read the {source} as Parquet: {_first_line(exc)}."
+            ) from None
         if not isinstance(df.index, pd.RangeIndex) and sample_column is None:
             df = df.reset_index()
     else:
         sep = _text_sep(path, sep)
-        header = pd.read_csv(path, sep=sep, nrows=0).columns
+        header = _read_csv(path, source, sep, nrows=0).columns
         col = _resolve_column(
-            header, _default_sample_column(header, sample_column), "sample_column",
+            header,
+            _default_sample_column(header, sample_column),
+            "sample_column",
             source,
         )
-        df = pd.read_csv(path, sep=sep, dtype={**(dtype or {}), col: str})
+        df = _read_csv(path, source, sep, dtype={**(dtype or {}), col: str})
     if df.shape[0] == 0:
         raise ValueError(f"The {source} has no rows.")
     sample_column = _default_sample_column(df.columns, sample_column)
@@ -491,6 +738,18 @@ def _as_list(covariates):
     return covariates
 
 
+@validate_params(
+    {
+        "data": "no_validation",  # a path, DataFrame or AnnData: checked below
+        "obs": [*_PATH, pd.DataFrame, None],
+        "label": [str, None],
+        "covariates": "no_validation",  # a name or a list of names: checked below
+        "orientation": _ORIENTATION,
+        "sample_column": [str, None],
+        "join": [StrOptions(set(_JOINS))],
+    },
+    prefer_skip_nested_validation=True,
+)
 def load_expression(
     data,
     obs=None,
@@ -528,7 +787,9 @@ def load_expression(
         missing values are kept.
     orientation : {"auto", "samples_as_rows", "genes_as_rows"}, default="auto"
         How samples lie in a table. "auto" puts on the rows the axis whose ids
-        match more annotation sample ids (without annotation: the shorter axis).
+        match more annotation sample ids. It never guesses from the shape:
+        without an annotation, or when both axes match equally (e.g. none),
+        it raises and asks for one of the two other values.
     sample_column : str, default=None
         The annotation's sample id column (see :func:`read_annotation`).
     join : {"left", "inner"}, default="left"
@@ -588,11 +849,6 @@ def load_expression(
     >>> X.shape, y.tolist(), cov.columns.tolist()
     ((4, 2), ['liver', 'liver', 'lung', 'lung'], ['Characteristics[disease]'])
     """
-    _check_orientation(orientation)
-    if join not in _JOINS:
-        raise ValueError(f"join must be one of {_JOINS}; got {join!r}.")
-    if label is not None and not isinstance(label, str):
-        raise TypeError(f"label must be a column name (str) or None; got {label!r}.")
     covariates = _as_list(covariates)
 
     # The matrix, raw, with the annotation it may carry.
@@ -635,7 +891,7 @@ def load_expression(
 
     if rows_are_samples and orientation == "auto":
         orientation = "samples_as_rows"
-    raw = _orient(raw, orientation, None if ann is None else ann.index)
+    raw = _orient(raw, orientation, source, None if ann is None else ann.index)
     X = _finalize_matrix(raw, source, np.float32)
     if ann is None:
         return X, None, None
@@ -680,7 +936,9 @@ def load_expression(
         y.name = col
     cov = None
     if covariates is not None:
-        cols = [_resolve_column(ann.columns, c, "covariates", ann_source)
-                for c in covariates]
+        cols = [
+            _resolve_column(ann.columns, c, "covariates", ann_source)
+            for c in covariates
+        ]
         cov = ann[list(dict.fromkeys(cols))].copy()
     return X, y, cov

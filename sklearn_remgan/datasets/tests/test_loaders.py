@@ -37,8 +37,14 @@ def sdrf(tmp_path):
         ("02", "lung", "lung carcinoma", "lung carcinoma", "b.CEL", "P1"),
         ("s3", "liver", "normal", "normal", "c.CEL", "P2"),
         ("s3", "liver", "normal", "normal", "c.CEL", "P2"),
-        ("s4", "liver", "hepatocellular carcinoma", "hepatocellular carcinoma",
-         "d.CEL", "P2"),
+        (
+            "s4",
+            "liver",
+            "hepatocellular carcinoma",
+            "hepatocellular carcinoma",
+            "d.CEL",
+            "P2",
+        ),
         ("s5", "kidney", "normal", "normal", "e.CEL", "P3"),
     ]
     header = [
@@ -56,7 +62,10 @@ def sdrf(tmp_path):
 
 def _assert_same(X, expected):
     pd.testing.assert_frame_equal(
-        X, expected, check_names=False, check_column_type=False,
+        X,
+        expected,
+        check_names=False,
+        check_column_type=False,
         check_index_type=False,
     )
 
@@ -97,7 +106,10 @@ def test_shared_tcga_covariates_and_annotation(shared_data_dir):
 )
 def test_round_trip_through_each_format(tmp_path, expr, fmt):
     path = tmp_path / f"expr.{fmt.replace('genes_as_rows_', '')}"
-    orientation = "auto"
+    # Tables need the orientation; .npz and .h5ad hold samples as rows.
+    orientation = (
+        "samples_as_rows" if fmt in ("csv", "tsv", "csv.gz", "parquet") else "auto"
+    )
     if fmt in ("csv", "csv.gz"):
         expr.to_csv(path)
     elif fmt == "tsv":
@@ -109,12 +121,15 @@ def test_round_trip_through_each_format(tmp_path, expr, fmt):
         expr.to_parquet(path)
     elif fmt == "npz":
         np.savez(
-            path, X=expr.to_numpy(), obs_names=expr.index.to_numpy(str),
+            path,
+            X=expr.to_numpy(),
+            obs_names=expr.index.to_numpy(str),
             var_names=expr.columns.to_numpy(str),
         )
     else:
         anndata.AnnData(
-            X=expr.to_numpy(), obs=pd.DataFrame(index=expr.index),
+            X=expr.to_numpy(),
+            obs=pd.DataFrame(index=expr.index),
             var=pd.DataFrame(index=expr.columns),
         ).write_h5ad(path)
     X = read_matrix(path, orientation=orientation)
@@ -122,21 +137,78 @@ def test_round_trip_through_each_format(tmp_path, expr, fmt):
     assert X.index.name == "sample_id" and X.index[0] == "01"
 
 
-def test_auto_orientation(tmp_path, expr):
-    # More genes than samples in the file: "auto" reads rows as genes.
-    wide = pd.concat([expr, expr.add_prefix("X")], axis=1)
-    wide.T.to_csv(tmp_path / "genes_rows.csv")
-    _assert_same(read_matrix(tmp_path / "genes_rows.csv"), wide)
-    # Fewer genes than samples: the annotation decides, not the shape.
-    small = expr.iloc[:, :3]
-    small.T.to_csv(tmp_path / "few_genes.csv")
-    obs = pd.DataFrame({"tissue": list("aabbc")}, index=expr.index)
-    X, y, _ = load_expression(tmp_path / "few_genes.csv", obs, label="tissue")
-    _assert_same(X, small)
-    assert y.tolist() == list("aabbc")
+def test_auto_orientation_decides_from_ids_never_from_shape(tmp_path, expr):
+    # A tall table (more samples than genes) is read right when the annotation
+    # names the samples, whatever the shape says.
+    tall = pd.DataFrame(
+        np.arange(100.0).reshape(20, 5),
+        index=[f"s{i}" for i in range(20)],
+        columns=[f"G{j}" for j in range(5)],
+    )
+    obs = pd.DataFrame({"tissue": list("ab") * 10}, index=tall.index)
+    for name, table in (("tall.csv", tall), ("tall_t.csv", tall.T)):
+        table.to_csv(tmp_path / name)
+        X, y, _ = load_expression(tmp_path / name, obs, label="tissue")
+        _assert_same(X, tall.astype(np.float32))
+        assert y.tolist() == list("ab") * 10
     # A DataFrame input follows the same rule.
-    X, _, _ = load_expression(small.T, obs, label="tissue")
-    _assert_same(X, small)
+    X, _, _ = load_expression(tall.T, obs, label="tissue")
+    _assert_same(X, tall.astype(np.float32))
+    # Without sample ids, "auto" asks instead of guessing from the shape.
+    for name in ("tall.csv", "tall_t.csv"):
+        with pytest.raises(
+            ValueError,
+            match=rf"rows of the expression matrix '{name}' are samples or genes "
+            r"\(\d+ rows x \d+ columns\): pass orientation=",
+        ):
+            read_matrix(tmp_path / name)
+    with pytest.raises(ValueError, match="pass orientation="):
+        load_expression(tall)
+    X = read_matrix(tmp_path / "tall.csv", orientation="samples_as_rows")
+    _assert_same(X, tall.astype(np.float32))
+    X = read_matrix(tmp_path / "tall_t.csv", orientation="genes_as_rows")
+    _assert_same(X, tall.astype(np.float32))
+    # Ids on neither axis (or equally many on both): ask as well.
+    other = pd.DataFrame({"tissue": list("ab")}, index=["x1", "x2"])
+    with pytest.raises(
+        ValueError, match=r"none of its row ids .* annotation ids.*orientation="
+    ):
+        load_expression(tmp_path / "tall.csv", other, label="tissue")
+    both = pd.DataFrame({"tissue": list("ab")}, index=["s1", "G1"])
+    with pytest.raises(ValueError, match="1 of its row ids and 1 of its column ids"):
+        load_expression(tmp_path / "tall.csv", both, label="tissue")
+
+
+def test_no_id_column_is_refused(tmp_path, expr):
+    # Written without the index: the first column is the first gene.
+    expr.to_csv(tmp_path / "noids.csv", index=False)
+    for orientation in ("samples_as_rows", "genes_as_rows"):
+        with pytest.raises(
+            ValueError,
+            match=r"'noids.csv' has no id column: its first column 'G0' holds "
+            "numbers",
+        ):
+            read_matrix(tmp_path / "noids.csv", orientation=orientation)
+    expr.to_parquet(tmp_path / "noids.parquet", index=False)
+    with pytest.raises(ValueError, match=r"'noids\.parquet' has no id column"):
+        read_matrix(tmp_path / "noids.parquet", orientation="samples_as_rows")
+    # Integer ids are ids.
+    ints = expr.set_axis([str(i) for i in range(1, 6)], axis=0)
+    ints.to_csv(tmp_path / "ints.csv")
+    X = read_matrix(tmp_path / "ints.csv", orientation="samples_as_rows")
+    assert X.index.tolist() == ["1", "2", "3", "4", "5"]
+
+
+def test_header_without_corner_cell(tmp_path, expr):
+    # R's write.table: the header lists only the columns.
+    lines = ["\t".join(expr.columns)]
+    lines += [
+        "\t".join([i, *map(repr, row)])
+        for i, row in zip(expr.index, expr.to_numpy().tolist())
+    ]
+    (tmp_path / "r.tsv").write_text("\n".join(lines) + "\n")
+    X = read_matrix(tmp_path / "r.tsv", orientation="samples_as_rows")
+    _assert_same(X, expr)
 
 
 def test_sdrf_columns_by_full_or_short_name(tmp_path, expr, sdrf):
@@ -145,7 +217,9 @@ def test_sdrf_columns_by_full_or_short_name(tmp_path, expr, sdrf):
     assert "Characteristics[organism part]" in obs.columns
     expr.to_csv(tmp_path / "expr.csv")
     _, y, cov = load_expression(
-        tmp_path / "expr.csv", sdrf, label="organism part",
+        tmp_path / "expr.csv",
+        sdrf,
+        label="organism part",
         covariates=["Characteristics[disease]", "Array_Data_File"],
     )
     assert y.name == "Characteristics[organism part]"
@@ -155,8 +229,11 @@ def test_sdrf_columns_by_full_or_short_name(tmp_path, expr, sdrf):
     # Case and underscores do not matter for short names.
     _, y2, _ = load_expression(tmp_path / "expr.csv", sdrf, label="Organism_Part")
     assert y2.equals(y)
-    with pytest.raises(ValueError, match=r"label='disease' is ambiguous.*"
-                       r"Characteristics\[disease\].*Factor Value\[disease\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"label='disease' is ambiguous.*"
+        r"Characteristics\[disease\].*Factor Value\[disease\]",
+    ):
         load_expression(tmp_path / "expr.csv", sdrf, label="disease")
 
 
@@ -185,7 +262,9 @@ def test_h5ad_and_anndata_carry_their_obs(tmp_path, expr):
 
 def test_npz_sibling_obs_and_no_annotation(tmp_path, expr):
     np.savez(
-        tmp_path / "set.npz", X=expr.to_numpy(), obs_names=expr.index.to_numpy(str),
+        tmp_path / "set.npz",
+        X=expr.to_numpy(),
+        obs_names=expr.index.to_numpy(str),
         var_names=expr.columns.to_numpy(str),
     )
     X, y, cov = load_expression(tmp_path / "set.npz")
@@ -211,8 +290,16 @@ def test_join_on_sample_id(tmp_path, expr):
         X, y, _ = load_expression(tmp_path / "expr.csv", obs, label="g", join="inner")
     assert X.index.tolist() == ["02", "s4", "s5"] and y.tolist() == list("cba")
     other = pd.DataFrame({"g": list("ab")}, index=["x1", "x2"])
-    with pytest.raises(ValueError, match=r"None of the 5 sample ids.*\(2 ids\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"none of its row ids \['01', '02', 's3', \.\.\. \(2 more\)\] or column "
+        r"ids .* among the 2 annotation ids \['x1', 'x2'\]",
+    ):
         load_expression(tmp_path / "expr.csv", other, label="g")
+    with pytest.raises(ValueError, match=r"None of the 5 sample ids.*\(2 ids\)"):
+        load_expression(
+            tmp_path / "expr.csv", other, label="g", orientation="samples_as_rows"
+        )
 
 
 def test_missing_files_and_unknown_columns(tmp_path, expr, sdrf):
@@ -235,13 +322,13 @@ def test_duplicate_names(tmp_path, expr):
     dup_gene = expr.rename(columns={"G1": "G0"})
     dup_gene.to_csv(tmp_path / "dup_gene.csv")
     with pytest.raises(ValueError, match=r"1 duplicate column name\(s\): \['G0'\]"):
-        read_matrix(tmp_path / "dup_gene.csv")
+        read_matrix(tmp_path / "dup_gene.csv", orientation="samples_as_rows")
     dup_sample = expr.rename(index={"02": "01"})
     dup_sample.to_csv(tmp_path / "dup_sample.csv")
     with pytest.raises(ValueError, match=r"1 duplicate sample name\(s\): \['01'\]"):
-        read_matrix(tmp_path / "dup_sample.csv")
+        read_matrix(tmp_path / "dup_sample.csv", orientation="samples_as_rows")
     with pytest.raises(ValueError, match=r"duplicate gene name\(s\): \['G0'\]"):
-        load_expression(dup_gene)
+        load_expression(dup_gene, orientation="samples_as_rows")
 
 
 def test_conflicting_repeated_annotation_rows(tmp_path):
@@ -263,14 +350,22 @@ def test_bad_values_are_counted(tmp_path, expr):
         match=r"3 non-numeric value\(s\) in 2 gene column\(s\), e.g. 'high' at "
         r"sample '02', gene 'G2'",
     ):
-        read_matrix(tmp_path / "text.csv")
+        read_matrix(tmp_path / "text.csv", orientation="samples_as_rows")
     bad = expr.copy()
-    bad.iloc[0, 0] = np.nan
     bad.iloc[2, 1] = np.inf
     bad.iloc[2, 3] = -np.inf
     bad.to_csv(tmp_path / "bad.csv")
-    with pytest.raises(ValueError, match=r"1 NaN and 2 infinite value\(s\) in 2 row"):
-        read_matrix(tmp_path / "bad.csv")
+    with pytest.raises(ValueError, match=r"0 NaN and 2 infinite value\(s\) in 1 row"):
+        read_matrix(tmp_path / "bad.csv", orientation="samples_as_rows")
+    bad.iloc[0, 0] = np.nan
+    bad.iloc[1, 4] = np.nan
+    bad.to_csv(tmp_path / "bad.csv")
+    with pytest.raises(
+        ValueError,
+        match=r"'bad.csv' has 2 missing or NaN value\(s\) in 2 sample\(s\), e.g. at "
+        "sample '01', gene 'G0'",
+    ):
+        read_matrix(tmp_path / "bad.csv", orientation="samples_as_rows")
 
 
 def test_empty_selections(tmp_path, expr):
@@ -297,20 +392,44 @@ def test_label_with_missing_values(expr):
     ("call", "error", "match"),
     [
         (lambda p: read_matrix(p / "x.xlsx"), ValueError, "extension '.xlsx'.*sep="),
-        (lambda p: read_matrix(p / "e.csv", orientation="cols"), ValueError,
-         "orientation must be one of"),
-        (lambda p: read_matrix(p / "keys.npz"), ValueError,
-         r"lacks the key\(s\) \['obs_names', 'var_names'\]"),
-        (lambda p: load_expression(p / "e.csv", join="outer"), ValueError,
-         "join must be one of"),
-        (lambda p: load_expression(p / "e.csv", label=3), TypeError,
-         "label must be a column name"),
-        (lambda p: load_expression(p / "e.csv", obs=[1, 2]), TypeError,
-         "obs must be a path, a pandas DataFrame or None"),
-        (lambda p: read_matrix(42), TypeError, "must be a path"),
+        (
+            lambda p: read_matrix(p / "e.csv", orientation="cols"),
+            ValueError,
+            "'orientation' parameter of read_matrix must be a str among",
+        ),
+        (
+            lambda p: read_matrix(p / "keys.npz"),
+            ValueError,
+            r"lacks the key\(s\) \['obs_names', 'var_names'\]",
+        ),
+        (
+            lambda p: load_expression(p / "e.csv", join="outer"),
+            ValueError,
+            "'join' parameter of load_expression must be a str among",
+        ),
+        (
+            lambda p: load_expression(p / "e.csv", label=3),
+            TypeError,
+            "'label' parameter of load_expression must be an instance of 'str'",
+        ),
+        (
+            lambda p: load_expression(p / "e.csv", obs=[1, 2]),
+            TypeError,
+            "'obs' parameter of load_expression must be an instance of 'str'",
+        ),
+        (lambda p: read_matrix(42), TypeError, "'path' parameter of read_matrix"),
+        (lambda p: load_expression(42), TypeError, "Expression matrix must be a path"),
     ],
-    ids=["extension", "orientation", "npz-keys", "join", "label-type", "obs-type",
-         "path-type"],
+    ids=[
+        "extension",
+        "orientation",
+        "npz-keys",
+        "join",
+        "label-type",
+        "obs-type",
+        "path-type",
+        "data-type",
+    ],
 )
 def test_argument_errors(tmp_path, expr, call, error, match):
     expr.to_csv(tmp_path / "e.csv")
@@ -318,3 +437,113 @@ def test_argument_errors(tmp_path, expr, call, error, match):
     np.savez(tmp_path / "keys.npz", X=expr.to_numpy())
     with pytest.raises(error, match=match):
         call(tmp_path)
+
+
+def _write_bad_files(root, expr):
+    """One broken file per failure family: name -> (file, read_matrix kwargs)."""
+    good = expr.to_csv()
+    files = {
+        "empty": ("empty.csv", b"", {}),
+        "blank-lines": ("blank.csv", b"\n\n\n", {}),
+        "ragged": ("ragged.csv", (good + "s9,1,2,3,4,5,6,7,8,9\n").encode(), {}),
+        "quote": ("quote.csv", (good + 's9,"1,2\n').encode(), {}),
+        "wrong-sep": ("wrongsep.csv", expr.to_csv(sep="\t").encode(), {}),
+        "binary": ("binary.csv", bytes(range(256)) * 4, {}),
+        "truncated-gz": ("trunc.csv.gz", b"\x1f\x8b\x08\x00garbage", {}),
+        "parquet-corrupt": ("corrupt.parquet", b"PAR1 not really parquet", {}),
+        "parquet-empty": ("empty.parquet", b"", {}),
+        "npz-not-zip": ("notzip.npz", b"just some text, not a zip archive", {}),
+        "npz-npy": ("single.npz", None, {}),
+        "npz-object": ("objects.npz", None, {}),
+        "npz-strings": ("strings.npz", None, {}),
+        "h5ad-corrupt": ("corrupt.h5ad", b"\x89HDF\r\n\x1a\n broken", {}),
+        "h5ad-empty": ("empty.h5ad", b"", {}),
+    }
+    for name, content, _ in files.values():
+        if content is not None:
+            (root / name).write_bytes(content)
+    with open(root / "single.npz", "wb") as f:
+        np.save(f, expr.to_numpy())
+    np.savez(
+        root / "objects.npz",
+        X=expr.to_numpy(),
+        obs_names=np.array(list(expr.index), dtype=object),
+        var_names=expr.columns.to_numpy(str),
+    )
+    np.savez(
+        root / "strings.npz",
+        X=expr.to_numpy().astype(str),
+        obs_names=expr.index.to_numpy(str),
+        var_names=expr.columns.to_numpy(str),
+    )
+    return files
+
+
+BAD_FILE_MESSAGES = {
+    "empty": "is empty: it has no header line",
+    "blank-lines": "is empty: it has no header line",
+    "ragged": r"Cannot parse .* separated by ',': .*Expected 8 fields in line 7, "
+    "saw 10",
+    "quote": r"Cannot parse .* separated by ','.*EOF inside string",
+    "wrong-sep": r"has a single column with sep=',', but its header line contains "
+    r"'\\t': pass the right sep=",
+    "binary": "is not UTF-8 text",
+    "truncated-gz": "Cannot read the expression matrix",
+    "parquet-corrupt": "Cannot read the expression matrix .* as Parquet",
+    "parquet-empty": "Cannot read the expression matrix .* as Parquet",
+    "npz-not-zip": r"is not a valid \.npz archive: it is not a zip file",
+    "npz-npy": r"holds a single array \(\.npy format\)",
+    "npz-object": "obs_names is an object array, which needs pickle",
+    "npz-strings": "X has dtype <U",
+    "h5ad-corrupt": r"Cannot read the \.h5ad file",
+    "h5ad-empty": r"Cannot read the \.h5ad file",
+}
+
+
+@pytest.mark.parametrize("family", sorted(BAD_FILE_MESSAGES))
+def test_every_loader_failure_names_the_file_in_one_line(tmp_path, expr, family):
+    name, _, kwargs = _write_bad_files(tmp_path, expr)[family]
+    with pytest.raises(ValueError, match=BAD_FILE_MESSAGES[family]) as info:
+        read_matrix(tmp_path / name, orientation="samples_as_rows", **kwargs)
+    message = str(info.value)
+    assert f"'{name}'" in message
+    assert "\n" not in message
+    # Raised by the loader itself, not from inside pandas, numpy, pyarrow, h5py.
+    assert info.value.__cause__ is None
+    assert info.traceback[-1].path.name == "_loaders.py"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"dtype": "float33"}, TypeError, "dtype must be a numpy floating dtype"),
+        ({"dtype": np.int64}, ValueError, "floating dtype .* got 'int64'"),
+        ({"dtype": object}, ValueError, "floating dtype .* got 'object'"),
+        ({"sep": ""}, ValueError, "sep must be a non-empty str"),
+        ({"sep": 5}, TypeError, "'sep' parameter of read_matrix"),
+        ({"orientation": ["auto"]}, ValueError, "'orientation' parameter"),
+    ],
+    ids=["dtype-name", "dtype-int", "dtype-object", "sep-empty", "sep-int", "orient"],
+)
+def test_bad_reader_arguments(tmp_path, expr, kwargs, error, match):
+    expr.to_csv(tmp_path / "e.csv")
+    kwargs = {"orientation": "samples_as_rows", **kwargs}
+    with pytest.raises(error, match=match):
+        read_matrix(tmp_path / "e.csv", **kwargs)
+
+
+def test_dtype_float64_and_annotation_failures(tmp_path, expr):
+    expr.to_csv(tmp_path / "e.csv")
+    X = read_matrix(tmp_path / "e.csv", orientation="samples_as_rows", dtype="f8")
+    assert (X.dtypes == np.float64).all()
+    (tmp_path / "o.csv").write_text("sample_id,n\n01,1\n02,n/a\n")
+    with pytest.raises(ValueError, match=r"Cannot read the annotation 'o.csv': "):
+        read_annotation(tmp_path / "o.csv", dtype={"n": "int64"})
+    (tmp_path / "empty.tsv").write_text("")
+    with pytest.raises(ValueError, match=r"annotation 'empty\.tsv' is empty"):
+        read_annotation(tmp_path / "empty.tsv")
+    (tmp_path / "bad.parquet").write_bytes(b"nope")
+    with pytest.raises(ValueError, match=r"annotation 'bad\.parquet' as Parquet"):
+        read_annotation(tmp_path / "bad.parquet")
+    with pytest.raises(TypeError, match="'dtype' parameter of read_annotation"):
+        read_annotation(tmp_path / "o.csv", dtype="int")
