@@ -52,14 +52,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sklearn_remgan.over_sampling import (
-    Critic,
-    Generator,
+from sklearn_remgan.over_sampling._losses import (
     WassersteinLoss,
-    WGANGPNet,
     fused_critic_loss,
     gradient_penalty,
 )
+from sklearn_remgan.over_sampling._modules import Critic, Generator
+from sklearn_remgan.over_sampling._net import WGANGPNet
 
 N_SAMPLES = 10_643
 BATCH = 64
