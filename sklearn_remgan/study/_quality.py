@@ -1,0 +1,250 @@
+"""The study's quality measurements: honest REM, baselines and bootstrap intervals.
+
+REM of real rows is never scored by a PCA fitted on those same rows: generated rows
+and held-out real rows are scored by the PCA of the training rows, and each training
+row by a PCA fitted on the other training folds (cross-fitting). Quality is compared
+on the same rows: the training rows are the reference of every k-NN comparison and
+each candidate set (held-out real rows, SMOTE, the generator with and without
+alignment) has the held-out rows' size and labels.
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import Bunch
+
+__all__ = ["bootstrap_interval", "honest_rem", "quality_tables", "rem_components"]
+
+#: Folds of the cross-fitted REM of training rows.
+REM_FOLDS = 5
+
+
+def rem_components(asked, n_fit_rows, n_features):
+    """The one ``n_components`` policy of the study.
+
+    At most ``asked``, and one fewer than the rows of the smallest PCA fit (a
+    cross-fitting fold) and than the genes, so that a residual always remains:
+    with as many components as rows or genes every REM would be 0.
+
+    Parameters
+    ----------
+    asked : int
+        Components asked for.
+    n_fit_rows : int
+        Rows of the smallest PCA fit.
+    n_features : int
+        Genes.
+
+    Returns
+    -------
+    n_components : int
+        Components used by every REM of the study (at least 1).
+
+    Examples
+    --------
+    >>> from sklearn_remgan.study._quality import rem_components
+    >>> rem_components(50, 40, 500), rem_components(50, 1000, 500)
+    (39, 50)
+    """
+    return int(max(1, min(asked, n_fit_rows - 1, n_features - 1)))
+
+
+def _fold_ids(n, n_folds, seed):
+    rng = np.random.RandomState(seed)
+    folds = np.arange(n) % n_folds
+    rng.shuffle(folds)
+    return folds
+
+
+def honest_rem(X_train, X_test, X_generated, *, n_components, seed=0):
+    """REM of training, held-out and generated rows, none scored in-sample.
+
+    Parameters
+    ----------
+    X_train : ndarray of shape (n_train, n_features)
+        Real rows the generator was trained on.
+    X_test : ndarray of shape (n_test, n_features)
+        Real rows held out.
+    X_generated : ndarray of shape (n_generated, n_features)
+        Generated rows.
+    n_components : int
+        Components asked for; capped by :func:`rem_components` for the smallest
+        fit (a fold of ``REM_FOLDS``).
+    seed : int, default=0
+        Seed of the fold assignment.
+
+    Returns
+    -------
+    rem : Bunch
+        ``model`` (REM fitted on all training rows), ``n_components`` (used),
+        ``n_components_asked``, ``train`` (cross-fitted REM of each training
+        row), ``heldout`` and ``generated`` (scored by ``model``) and
+        ``train_in_sample`` (scored by ``model``: only for the named comparison
+        of in-sample and out-of-sample REM).
+    """
+    from sklearn_remgan.metrics import REM
+
+    n_train, n_features = X_train.shape
+    n_folds = min(REM_FOLDS, n_train)
+    smallest_fit = n_train - int(np.ceil(n_train / n_folds))
+    n_comp = rem_components(n_components, smallest_fit, n_features)
+    folds = _fold_ids(n_train, n_folds, seed)
+    cross = np.empty(n_train, dtype=np.float64)
+    with warnings.catch_warnings():
+        # Rank-deficient folds lower the count further; the cap is reported once.
+        warnings.simplefilter("ignore", UserWarning)
+        for fold in range(n_folds):
+            held = folds == fold
+            part = REM(n_components=n_comp).fit(X_train[~held])
+            cross[held] = part.score_samples(X_train[held])
+        model = REM(n_components=n_comp).fit(X_train)
+    return Bunch(
+        model=model,
+        n_components=n_comp,
+        n_components_asked=int(n_components),
+        train=cross,
+        heldout=model.score_samples(X_test),
+        generated=model.score_samples(X_generated),
+        train_in_sample=model.score_samples(X_train),
+    )
+
+
+def bootstrap_interval(stat, sizes, *, n_boot=500, seed=0, level=0.95):
+    """Percentile bootstrap interval of ``stat`` over rows.
+
+    Parameters
+    ----------
+    stat : callable
+        ``stat(*index_arrays) -> float``; one index array per resampled set.
+    sizes : tuple of int
+        Size of each set; each is resampled with replacement independently.
+    n_boot : int, default=500
+        Resamples.
+    seed : int, default=0
+        Seed of the resampling.
+    level : float, default=0.95
+        Coverage of the interval.
+
+    Returns
+    -------
+    low, high : float
+        The interval (NaN when the statistic is undefined in most resamples).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_remgan.study._quality import bootstrap_interval
+    >>> x = np.arange(100.0)
+    >>> low, high = bootstrap_interval(lambda i: x[i].mean(), (100,))
+    >>> bool(low < 49.5 < high)
+    True
+    """
+    rng = np.random.RandomState(seed)
+    values = np.empty(n_boot)
+    for b in range(n_boot):
+        values[b] = stat(*(rng.randint(0, n, size=n) for n in sizes))
+    values = values[np.isfinite(values)]
+    if values.size < n_boot / 2:
+        return float("nan"), float("nan")
+    alpha = (1.0 - level) / 2.0
+    low, high = np.quantile(values, [alpha, 1.0 - alpha])
+    return float(low), float(high)
+
+
+def _smote_rows(X_train, y_train, y_like, seed):
+    """New SMOTE rows with the label counts of ``y_like`` (the floor baseline)."""
+    from imblearn.over_sampling import SMOTE
+
+    train_counts = pd.Series(y_train).value_counts()
+    want = pd.Series(y_like).value_counts()
+    strategy = {c: int(train_counts[c] + want.get(c, 0)) for c in train_counts.index}
+    smote = SMOTE(
+        sampling_strategy=strategy,
+        k_neighbors=max(1, min(5, int(train_counts.min()) - 1)),
+        random_state=seed,
+    )
+    X_res, y_res = smote.fit_resample(X_train, y_train)
+    return np.asarray(X_res[len(y_train) :], dtype=np.float32), np.asarray(
+        y_res[len(y_train) :]
+    )
+
+
+def _quality_row(name, role, X_ref, cand, y_cand, rem_cand, k, seed):
+    from sklearn_remgan.metrics import precision_recall
+
+    res = precision_recall(X_ref, cand, k=k)
+    recalled = np.asarray(res.real_recalled, dtype=float)
+    precise = np.asarray(res.generated_precise, dtype=float)
+    p_low, p_high = bootstrap_interval(lambda i: precise[i].mean(), (precise.size,))
+    r_low, r_high = bootstrap_interval(
+        lambda i: recalled[i].mean(), (recalled.size,), seed=seed
+    )
+    row = {
+        "method": name,
+        "role": role,
+        "n_reference": X_ref.shape[0],
+        "n_candidates": cand.shape[0],
+        "precision": float(res.precision),
+        "precision_ci_low": p_low,
+        "precision_ci_high": p_high,
+        "recall": float(res.recall),
+        "recall_ci_low": r_low,
+        "recall_ci_high": r_high,
+        "f1": float(res.f1),
+        "density": float(res.density),
+        "coverage": float(res.coverage),
+        "zero_recall_share": float(1.0 - recalled.mean()),
+        "rem_mean": float(np.mean(rem_cand)),
+        "rem_median": float(np.median(rem_cand)),
+    }
+    return row, res, y_cand
+
+
+def quality_tables(state, candidates):
+    """The quality table and its per-class version, baselines included.
+
+    Parameters
+    ----------
+    state : Bunch
+        The study's state (training rows, held-out rows, REM, k, seeds).
+    candidates : dict
+        Name -> (role, X, y) of each candidate set of the held-out rows' size;
+        the held-out real rows and SMOTE rows are added here.
+
+    Returns
+    -------
+    quality, per_class : DataFrame
+        One row per method; one row per method and label.
+    """
+    seed = int(state.seeds[3])
+    X_smote, y_smote = _smote_rows(state.X_train, state.y_train, state.y_test, seed)
+    sets = {
+        "real held-out rows (ceiling)": ("ceiling", state.X_test, state.y_test),
+        "SMOTE (floor)": ("floor", X_smote, y_smote),
+        **candidates,
+    }
+    rows, per_class = [], []
+    for name, (role, X, y) in sets.items():
+        rem_cand = state.rem.model.score_samples(X)
+        row, res, y_cand = _quality_row(
+            name, role, state.X_train, X, y, rem_cand, state.settings["k"], seed
+        )
+        rows.append(row)
+        recalled = np.asarray(res.real_recalled, dtype=bool)
+        precise = np.asarray(res.generated_precise, dtype=bool)
+        for label in np.unique(state.y_train):
+            in_ref, in_cand = state.y_train == label, np.asarray(y_cand) == label
+            per_class.append(
+                {
+                    "method": name,
+                    "label": label,
+                    "n_reference": int(in_ref.sum()),
+                    "n_candidates": int(in_cand.sum()),
+                    "precision": precise[in_cand].mean() if in_cand.any() else np.nan,
+                    "recall": recalled[in_ref].mean(),
+                    "zero_recall_share": 1.0 - recalled[in_ref].mean(),
+                    "rem_mean": rem_cand[in_cand].mean() if in_cand.any() else np.nan,
+                }
+            )
+    return pd.DataFrame(rows), pd.DataFrame(per_class)
