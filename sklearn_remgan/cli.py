@@ -46,7 +46,6 @@ def _positive_int(text):
 def _add_study(sub):
     from sklearn_remgan.study._presets import PRESETS, SAMPLERS
 
-    quick = PRESETS["quick"]
     p = sub.add_parser(
         "study",
         help="run the whole blind-spot study and write a report folder",
@@ -65,6 +64,13 @@ def _add_study(sub):
     p.add_argument(
         "--force", action="store_true", help="replace an existing report folder"
     )
+    _add_data_options(p)
+    _add_settings(p, PRESETS, SAMPLERS)
+    p.set_defaults(func=_run_study_command)
+
+
+def _add_data_options(p):
+    """The options naming real files and their annotation columns."""
     data = p.add_argument_group("real data (default: the embedded simulator)")
     data.add_argument(
         "--data",
@@ -97,10 +103,15 @@ def _add_study(sub):
         help="value of --status marking the case (cancer) rows; needed when the "
         "status has other values than tumor/normal, cancer/healthy or 1/0",
     )
+
+
+def _add_settings(p, presets, samplers):
+    """The options of the run itself (sampler, sizes, seeds)."""
+    quick = presets["quick"]
     run = p.add_argument_group("settings")
     run.add_argument(
         "--sampler",
-        choices=SAMPLERS,
+        choices=samplers,
         default="wgan-gp",
         help="generator to judge: the conditional WGAN-GP or the conditional "
         "diffusion model (default: wgan-gp)",
@@ -115,7 +126,7 @@ def _add_study(sub):
     )
     run.add_argument(
         "--preset",
-        choices=sorted(PRESETS),
+        choices=sorted(presets),
         default="quick",
         help="quick: minutes on a CPU; paper: the paper's exact settings (500 "
         "epochs, batch 64, Adam 1e-3/5e-4, gradient penalty 10, n_critic 5, REM "
@@ -166,7 +177,6 @@ def _add_study(sub):
     run.add_argument(
         "--quiet", action="store_true", help="no progress bar, only stage lines"
     )
-    p.set_defaults(func=_run_study_command)
 
 
 class _ListHandler(logging.Handler):

@@ -89,8 +89,10 @@ GLOSSARY = {
     "high coverage when its generated rows sit in the middle of its real rows.",
     "zero_recall_share": "Share of real rows with recall 0 (outside every generated "
     "ball): the blind spots.",
-    "zero_recall_share_within_class": "The same counting only balls of generated "
-    "rows of the row's own class (metrics.json).",
+    "zero_recall_share_within_class": "The same share when each class is compared "
+    "only with the generated rows of its own class, balls computed within the "
+    "class (metrics.json). Not always stricter: a class's own generated rows are "
+    "sparser, so their balls are larger.",
     "rem_mean": "Mean REM of the candidate rows (PCA of the training rows).",
     "rem_median": "Median REM of the candidate rows.",
     "REM": "Reconstruction error ||x - P P^T x|| of a centred row from the first "

@@ -288,6 +288,38 @@ def _history_warnings(history, max_epochs):
     return out
 
 
+def _alignment_warnings(state):
+    """Alignment that lowers recall or coverage, at full or at equal size."""
+    comparisons = []
+    aligned = state.metrics.get("aligned")
+    if aligned is not None:
+        comparisons.append(("all training rows", state.metrics["overall"], aligned))
+    quality = state.tables.get("quality")
+    if quality is not None and state.aligned_name in set(quality["method"]):
+        table = quality.set_index("method")
+        comparisons.append(
+            (
+                "the baseline comparison",
+                table.loc[state.sampler_name],
+                table.loc[state.aligned_name],
+            )
+        )
+    out = []
+    for where, before, after in comparisons:
+        lowered = [
+            f"{metric} from {before[metric]:.3f} to {after[metric]:.3f}"
+            for metric in ("recall", "coverage")
+            if after[metric] < before[metric] - 0.02
+        ]
+        if lowered:
+            out.append(
+                f"OT alignment lowers {' and '.join(lowered)} ({where}): it moves "
+                "generated rows onto fewer real rows. Do not use the aligned rows "
+                "for augmentation on this evidence."
+            )
+    return out
+
+
 def run_health(state):
     """Warnings about the run itself, as sentences (empty when healthy).
 
@@ -321,16 +353,5 @@ def run_health(state):
             "more rows than components). REM values are not comparable with a run "
             "that used more components."
         )
-    quality = state.tables.get("quality")
-    if quality is not None and state.aligned_name in set(quality["method"]):
-        table = quality.set_index("method")
-        before, after = table.loc[state.sampler_name], table.loc[state.aligned_name]
-        for metric in ("recall", "coverage"):
-            if after[metric] < before[metric] - 0.02:
-                out.append(
-                    f"OT alignment lowers {metric} from {before[metric]:.3f} to "
-                    f"{after[metric]:.3f}: it moves generated rows onto fewer real "
-                    "rows. Do not use the aligned rows for augmentation on this "
-                    "evidence."
-                )
+    out += _alignment_warnings(state)
     return out

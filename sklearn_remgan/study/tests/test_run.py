@@ -351,3 +351,16 @@ def test_check_report_target_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         check_report_target(tmp_path / "missing" / "report")
     assert check_report_target(tmp_path / "new") == (tmp_path / "new").resolve()
+
+
+def test_seeds_give_the_verdict_its_spread_over_runs():
+    kwargs = {**TINY, "max_epochs": 1, "align": False}
+    result = run_study(n_samples=200, n_genes=10, k=2, seeds=2, **kwargs)
+    for disp in result.displays.values():
+        matplotlib.pyplot.close(disp.figure_)
+    verdict = result.tables["verdict"]
+    tested = verdict[verdict["verdict"] != "cannot be tested"]
+    assert len(tested) >= 3
+    for text in tested["confidence"]:
+        assert text.startswith("over 2 seeds") or text.startswith("too few seeds")
+    assert result.settings["seeds"] == 2
