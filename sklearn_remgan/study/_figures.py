@@ -11,9 +11,9 @@ __all__ = ["BlindSpotMap"]
 class BlindSpotMap:
     """Real rows in 2D, recalled or missed, coloured by label and by each covariate.
 
-    One panel per colouring. Real rows are dots in their group's colour; rows
-    that no generated row recalls get a red ring; generated rows are small grey
-    crosses underneath.
+    One panel per colouring. Real rows are filled dots in their group's colour
+    when recalled and hollow circles when no generated row recalls them;
+    generated rows are small grey crosses underneath.
 
     Parameters
     ----------
@@ -63,28 +63,34 @@ class BlindSpotMap:
         missed = ~np.asarray(self.recalled, dtype=bool)
         n = len(self.colourings)
         fig, axes = plt.subplots(1, n, figsize=(5.6 * n, 4.8), squeeze=False)
-        cmap = plt.get_cmap("tab20")
         for ax, (title, values) in zip(axes[0], self.colourings.items()):
             ax.scatter(gen[:, 0], gen[:, 1], s=8, marker="x", c="0.7", linewidths=0.6)
             codes, groups = pd.factorize(pd.Series(np.asarray(values)), sort=True)
+            # tab10's colours are the most distinct; tab20 for more groups.
+            cmap = plt.get_cmap("tab10" if len(groups) <= 10 else "tab20")
             for j, group in enumerate(groups):
-                rows = codes == j
+                colour = cmap(j % 20)
+                hit, miss = (codes == j) & ~missed, (codes == j) & missed
+                ax.scatter(real[hit, 0], real[hit, 1], s=12, color=colour)
                 ax.scatter(
-                    real[rows, 0],
-                    real[rows, 1],
-                    s=12,
-                    color=cmap(j % 20),
-                    label=str(group),
+                    real[miss, 0],
+                    real[miss, 1],
+                    s=30,
+                    facecolors="none",
+                    edgecolors=[colour],
+                    linewidths=1.0,
                 )
+                ax.scatter([], [], s=20, color=colour, label=str(group))
+            ax.scatter([], [], s=12, color="0.3", label="recalled (filled)")
             ax.scatter(
-                real[missed, 0],
-                real[missed, 1],
-                s=46,
+                [],
+                [],
+                s=30,
                 facecolors="none",
-                edgecolors="red",
-                linewidths=0.9,
-                label=f"never recalled ({int(missed.sum())})",
+                edgecolors="0.3",
+                label=f"never recalled (hollow, {int(missed.sum())})",
             )
+            ax.scatter([], [], s=8, marker="x", c="0.7", label="generated")
             ax.set_title(f"coloured by {title}")
             ax.set_xlabel(f"{self.method} 1")
             ax.set_ylabel(f"{self.method} 2")

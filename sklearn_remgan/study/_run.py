@@ -169,7 +169,13 @@ def _resolve_settings(preset, overrides):
             f"sampler must be one of {list(SAMPLERS)}; got {settings['sampler']!r}."
         )
     if settings["sampler"] == "ddpm":
-        import_optional("sklearn_remgan.over_sampling._ddpm", "sampler='ddpm'")
+        import importlib.util
+
+        if importlib.util.find_spec("sklearn_remgan.over_sampling._ddpm") is None:
+            raise ValueError(
+                "sampler='ddpm' needs sklearn_remgan.over_sampling.DDPMSampler, "
+                "which this installation lacks; use sampler='wgan-gp'."
+            )
     device = str(settings["device"])
     if device not in ("cpu", "auto") and not device.startswith("cuda"):
         raise ValueError(f"device must be 'cpu', 'cuda' or 'auto'; got {device!r}.")
@@ -234,6 +240,10 @@ def _check_status(state):
             f"status={state.status!r} is not a covariate column; covariates are {have}."
         )
     values = cov[state.status].to_numpy()
+    if state.case is not None and state.case not in set(values.tolist()):
+        # A command-line value is a string: match it to the column's values.
+        same = [v for v in pd.unique(values) if str(v) == str(state.case)]
+        state.case = same[0] if len(same) == 1 else state.case
     try:
         rem_difference_table(np.zeros(len(values)), state.y, values, case=state.case)
     except ValueError as exc:
@@ -261,14 +271,15 @@ def prepare(state):
             # The simulator's sizes mean nothing for given data: show what ran.
             settings.pop(key, None)
     X = state.X
+    frame = isinstance(X, pd.DataFrame)
     state.genes = (
         np.asarray(X.columns, dtype=str)
-        if hasattr(X, "columns")
+        if frame
         else np.array([f"gene_{i}" for i in range(np.shape(X)[1])])
     )
     state.sample_ids = (
         np.asarray(X.index, dtype=str)
-        if hasattr(X, "index")
+        if frame
         else np.array([f"row_{i}" for i in range(np.shape(X)[0])])
     )
     state.y = np.asarray(state.y)

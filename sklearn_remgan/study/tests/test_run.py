@@ -353,6 +353,7 @@ def test_check_report_target_errors(tmp_path):
     assert check_report_target(tmp_path / "new") == (tmp_path / "new").resolve()
 
 
+@pytest.mark.slow
 def test_seeds_give_the_verdict_its_spread_over_runs():
     kwargs = {**TINY, "max_epochs": 1, "align": False}
     result = run_study(n_samples=200, n_genes=10, k=2, seeds=2, **kwargs)
@@ -364,3 +365,21 @@ def test_seeds_give_the_verdict_its_spread_over_runs():
     for text in tested["confidence"]:
         assert text.startswith("over 2 seeds") or text.startswith("too few seeds")
     assert result.settings["seeds"] == 2
+
+
+def test_case_names_the_cancer_value_among_three():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(90, 6))
+    y = np.repeat(["a", "b"], 45)
+    cov = pd.DataFrame({"stage": np.tile([0, 1, 2], 30)})
+    # A string from the command line matches the integer value 2.
+    result = run_study(
+        X, y, covariates=cov, status="stage", case="2", k=2, **TINY, align=False
+    )
+    for disp in result.displays.values():
+        matplotlib.pyplot.close(disp.figure_)
+    assert result.metrics["rem_difference"]["case"] == 2
+    assert (
+        "2 minus 0/1"
+        in result.tables["verdict"].set_index("finding").loc["rem_status", "numbers"]
+    )
