@@ -541,6 +541,8 @@ def judge(state):
     state.tables["verdict"] = _verdict.verdict(
         state.finding_data, seed=int(state.seeds[0]), per_seed=per_seed
     )
+    for row in state.tables["verdict"].itertuples():
+        logger.info("finding %s: %s (%s)", row.finding, row.verdict, row.numbers)
     state.position = _verdict.quality_position(quality, state.sampler_name)
     state.warnings = _verdict.run_health(state)
     for text in state.warnings:

@@ -21,7 +21,7 @@ from sklearn_remgan.study import (
 )
 from sklearn_remgan.study._layout import GLOSSARY
 from sklearn_remgan.study._quality import rem_components
-from sklearn_remgan.study._stages import STAGES, make_sampler
+from sklearn_remgan.study._stages import STAGES, _without_aligner, make_sampler
 
 TINY = {"max_epochs": 2, "n_components": 10, "embedding": "pca", "verbose": 0}
 
@@ -383,3 +383,18 @@ def test_case_names_the_cancer_value_among_three():
         "2 minus 0/1"
         in result.tables["verdict"].set_index("finding").loc["rem_status", "numbers"]
     )
+
+
+def test_alignment_goes_through_the_sampler_aligner(tcga_result):
+    # One code path: aligned rows are the plain rows of the same noise passed
+    # through the sampler's own fitted aligner_.
+    sampler = tcga_result.sampler
+    plain = _without_aligner(sampler)
+    assert hasattr(sampler, "aligner_") and not hasattr(plain, "aligner_")
+    y = np.repeat(sampler.classes_[:2], 4)
+    cov = pd.DataFrame({"status": ["tumor", "normal"] * 4})
+    aligned, _ = sampler.sample(8, y, covariates=cov, random_state=5)
+    before, _ = plain.sample(8, y, covariates=cov, random_state=5)
+    expected = sampler.aligner_.transform(before, y, covariates=cov)
+    np.testing.assert_allclose(aligned, expected, rtol=1e-5, atol=1e-5)
+    assert not np.allclose(aligned, before)
