@@ -347,6 +347,12 @@ def _study_inputs(args):
         if args.covariate:
             raise _UsageError("--covariate needs --data FILE.")
         return None, None, None, None, args.status, None
+    for flag in ("n_samples", "n_genes"):
+        if getattr(args, flag) is not None:
+            raise _UsageError(
+                f"--{flag.replace('_', '-')} sizes the simulated data; it has no "
+                "meaning with --data FILE."
+            )
     X, y, cov, groups, status, provenance = _load_real(args)
     if status is None and cov is not None:
         status = next((c for c in cov.columns if c in _STATUS_NAMES), None)

@@ -259,6 +259,7 @@ def _write(tmp_path, X, obs):
         ("empty-data", "--data data.csv: the file is empty."),
         ("ragged-data", "--data data.csv:"),
         ("read-only-out", "is not writable"),
+        ("sizes", "--n-genes sizes the simulated data; it has no meaning with"),
     ],
 )
 def test_study_bad_input_stops_before_training(real_files, capsys, case, message):
@@ -280,6 +281,8 @@ def test_study_bad_input_stops_before_training(real_files, capsys, case, message
         extra[5] = "zz"
     elif case == "status":
         extra += ["--status", "zz"]
+    elif case == "sizes":
+        extra += ["--n-genes", "40"]
     elif case == "three-status":
         extra += ["--status", "cancer_status"]
     data, annot = _write(tmp_path, X, obs)
