@@ -54,7 +54,7 @@ FIGURE_TITLES = {
 TABLE_TITLES = {
     "verdict": "Paper findings in this run",
     "quality": "Quality against the baselines (same reference rows, same size)",
-    "per_class_quality": "Per class, against the baselines",
+    "per_class_quality": "Per class and covariate value, against the baselines",
     "per_class": "The judged generator per class and per covariate value",
     "rem_difference": "Case minus control REM per tissue",
     "blind_spots": "Real training rows never recalled (blind spots)",

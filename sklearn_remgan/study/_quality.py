@@ -201,50 +201,99 @@ def _quality_row(name, role, X_ref, cand, y_cand, rem_cand, k, seed):
     return row, res, y_cand
 
 
+def group_keys(y, cov):
+    """Grouping -> one key per row, as ``per_class_report`` groups rows.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        Labels.
+    cov : DataFrame or None
+        Covariates.
+
+    Returns
+    -------
+    keys : dict
+        ``"label"``, each covariate name and ``"label x <covariate>"`` (values
+        ``"<label> | <value>"``) -> object array of shape (n,).
+    """
+    keys = {"label": np.asarray(y, dtype=object)}
+    if cov is not None:
+        for col in cov.columns:
+            keys[str(col)] = cov[col].to_numpy(dtype=object)
+        for col in cov.columns:
+            keys[f"label x {col}"] = np.array(
+                [f"{a} | {b}" for a, b in zip(y, cov[col])], dtype=object
+            )
+    return keys
+
+
+def _mean(values):
+    return float(np.mean(values)) if len(values) else np.nan
+
+
+def _per_group_rows(name, ref_keys, cand_keys, res, rem_cand):
+    recalled = np.asarray(res.real_recalled, dtype=bool)
+    precise = np.asarray(res.generated_precise, dtype=bool)
+    rows = []
+    for grouping, ref in ref_keys.items():
+        cand = cand_keys.get(grouping)
+        for value in sorted(set(ref.tolist()), key=str):
+            in_ref = ref == value
+            in_cand = np.zeros(precise.size, bool) if cand is None else cand == value
+            rows.append(
+                {
+                    "method": name,
+                    "grouping": grouping,
+                    "value": value,
+                    "n_reference": int(in_ref.sum()),
+                    "n_candidates": int(in_cand.sum()),
+                    "precision": _mean(precise[in_cand]),
+                    "recall": _mean(recalled[in_ref]),
+                    "zero_recall_share": _mean(~recalled[in_ref]),
+                    "rem_mean": _mean(rem_cand[in_cand]),
+                }
+            )
+    return rows
+
+
 def quality_tables(state, candidates):
-    """The quality table and its per-class version, baselines included.
+    """The quality table and its per-group version, baselines included.
 
     Parameters
     ----------
     state : Bunch
         The study's state (training rows, held-out rows, REM, k, seeds).
     candidates : dict
-        Name -> (role, X, y) of each candidate set of the held-out rows' size;
-        the held-out real rows and SMOTE rows are added here.
+        Name -> (role, X, y, covariates or None) of each candidate set of the
+        held-out rows' size; the held-out real rows and SMOTE rows are added.
 
     Returns
     -------
     quality, per_class : DataFrame
-        One row per method; one row per method and label.
+        One row per method; one row per method and group (label, covariate
+        value, label x covariate value; SMOTE rows have no covariates, so their
+        precision is NaN in covariate groups).
     """
     seed = int(state.seeds[3])
     X_smote, y_smote = _smote_rows(state.X_train, state.y_train, state.y_test, seed)
     sets = {
-        "real held-out rows (ceiling)": ("ceiling", state.X_test, state.y_test),
-        "SMOTE (floor)": ("floor", X_smote, y_smote),
+        "real held-out rows (ceiling)": (
+            "ceiling",
+            state.X_test,
+            state.y_test,
+            state.cov_test,
+        ),
+        "SMOTE (floor)": ("floor", X_smote, y_smote, None),
         **candidates,
     }
+    ref_keys = group_keys(state.y_train, state.cov_train)
     rows, per_class = [], []
-    for name, (role, X, y) in sets.items():
+    for name, (role, X, y, cov) in sets.items():
         rem_cand = state.rem.model.score_samples(X)
-        row, res, y_cand = _quality_row(
+        row, res, _ = _quality_row(
             name, role, state.X_train, X, y, rem_cand, state.settings["k"], seed
         )
         rows.append(row)
-        recalled = np.asarray(res.real_recalled, dtype=bool)
-        precise = np.asarray(res.generated_precise, dtype=bool)
-        for label in np.unique(state.y_train):
-            in_ref, in_cand = state.y_train == label, np.asarray(y_cand) == label
-            per_class.append(
-                {
-                    "method": name,
-                    "label": label,
-                    "n_reference": int(in_ref.sum()),
-                    "n_candidates": int(in_cand.sum()),
-                    "precision": precise[in_cand].mean() if in_cand.any() else np.nan,
-                    "recall": recalled[in_ref].mean(),
-                    "zero_recall_share": 1.0 - recalled[in_ref].mean(),
-                    "rem_mean": rem_cand[in_cand].mean() if in_cand.any() else np.nan,
-                }
-            )
+        per_class += _per_group_rows(name, ref_keys, group_keys(y, cov), res, rem_cand)
     return pd.DataFrame(rows), pd.DataFrame(per_class)

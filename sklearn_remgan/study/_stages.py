@@ -177,13 +177,7 @@ def fit(state):
 
 def _group_masks(per_class, y, cov):
     """Row masks of each (grouping, value) row of a per_class_report table."""
-    keys = {"label": np.asarray(y, dtype=object)}
-    if cov is not None:
-        for col in cov.columns:
-            keys[str(col)] = cov[col].to_numpy(dtype=object)
-            keys[f"label x {col}"] = np.array(
-                [f"{a} | {b}" for a, b in zip(y, cov[col])], dtype=object
-            )
+    keys = _quality.group_keys(y, cov)
     return [keys[g] == v for g, v in zip(per_class["grouping"], per_class["value"])]
 
 
@@ -516,12 +510,14 @@ def judge(state):
         state.sampler_name: (
             "judged",
             *_draw(_without_aligner(state.sampler), state.y_test, cov_test, seed),
+            cov_test,
         )
     }
     if state.X_aligned is not None:
         candidates[state.aligned_name] = (
             "judged",
             *_draw(state.sampler, state.y_test, cov_test, seed),
+            cov_test,
         )
     quality, per_class_quality = _quality.quality_tables(state, candidates)
     state.tables["quality"] = quality

@@ -98,6 +98,13 @@ def test_study_tables_and_metrics(tcga_result):
     )
     per_class = tables["per_class_quality"]
     assert set(per_class["method"]) == set(quality.index)
+    assert set(per_class["grouping"]) == {"label", "status", "label x status"}
+    # Recall per group is on the same reference rows for every method.
+    counts = per_class.groupby(["grouping", "value"])["n_reference"].nunique()
+    assert (counts == 1).all()
+    smote = per_class[per_class["method"] == "SMOTE (floor)"]
+    assert smote.loc[smote["grouping"] == "status", "precision"].isna().all()
+    assert smote.loc[smote["grouping"] == "label", "precision"].notna().all()
     assert sorted(tables["rem_difference"]["tissue"]) == ["kidney", "liver", "thyroid"]
     metrics = tcga_result.metrics
     assert set(metrics["zero_recall_share_by_status"]) == {"normal", "tumor"}
