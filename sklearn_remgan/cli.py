@@ -361,6 +361,7 @@ def _study_inputs(args):
 
 def _run_study_command(args):
     import signal
+    import threading
 
     from sklearn_remgan.study import (
         StudyInputError,
@@ -371,7 +372,10 @@ def _run_study_command(args):
     from sklearn_remgan.study._stages import log_stage
 
     start = time.perf_counter()
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    # Signal handlers can only be set from the main thread (not from a worker
+    # thread that calls main()).
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
     try:
         with _LogCapture("sklearn_remgan.study") as log:
             out = check_report_target(args.out, force=args.force)
@@ -414,7 +418,8 @@ def _run_study_command(args):
         print(f"remgan study: error: {exc}", file=sys.stderr)
         return 2
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     print(f"report written to {out / 'index.html'}")
     return 0
 
