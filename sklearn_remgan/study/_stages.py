@@ -430,12 +430,18 @@ def downstream(state):
         clf = LogisticRegression(max_iter=2000)
         start = time.perf_counter()
         pred = clf.fit(Xa, ya).predict(state.X_test)
+        hits = (pred == state.y_test).astype(float)
+        low, high = _quality.bootstrap_interval(
+            lambda i, hits=hits: hits[i].mean(), (hits.size,), seed=seed
+        )
         rows.append(
             {
                 "augmentation": name,
                 "n_train": len(ya),
                 "n_generated": len(ya) - len(y_tr),
                 "accuracy": accuracy_score(state.y_test, pred),
+                "accuracy_ci_low": low,
+                "accuracy_ci_high": high,
                 "balanced_accuracy": balanced_accuracy_score(state.y_test, pred),
                 "fit_seconds": time.perf_counter() - start,
             }
