@@ -286,9 +286,11 @@ def _load_real(args):
     except Exception as exc:
         # A file that cannot be read is an input problem: name the file.
         raise _UsageError(f"--data {path.name}: {_message(exc)}") from None
-    groups = None if group is None else cov.iloc[:, len(wanted)].to_numpy()
-    if group is not None and group in wanted:
-        groups = cov.iloc[:, wanted.index(group)].to_numpy()
+    groups = None
+    if group is not None:
+        # The group column comes after the covariates unless it is one of them.
+        at = wanted.index(group) if group in wanted else len(wanted)
+        groups = cov.iloc[:, at].to_numpy()
     cov = cov.iloc[:, : len(wanted)] if wanted else None
     if status is not None:
         status = str(cov.columns[wanted.index(status)])

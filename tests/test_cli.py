@@ -326,7 +326,11 @@ def test_covariate_names_follow_the_loader_rule(real_files, capsys, monkeypatch)
     assert main(args) == 2
     assert "stop here" in capsys.readouterr().err
     assert list(seen["covariates"].columns) == ["batch"]
-    assert len(seen["groups"]) == len(obs)
+    np.testing.assert_array_equal(seen["groups"], obs["patient"])
+    # A group column that is also a covariate.
+    assert main([*args[:-1], "batch"]) == 2
+    np.testing.assert_array_equal(seen["groups"], obs["batch"])
+    assert list(seen["covariates"].columns) == ["batch"]
 
 
 def test_sigterm_cleans_the_partial_report(tmp_path, monkeypatch):

@@ -513,7 +513,7 @@ def _metrics(state):
         }
         diff = tables["rem_difference"]
         metrics["rem_difference"] = {
-            "case": state.case,
+            "case": getattr(state.case, "item", lambda: state.case)(),
             "mean_difference_real": float(diff["rem_real_difference"].mean()),
             "mean_difference_generated": float(diff["rem_generated_difference"].mean()),
             "per_tissue": _records(diff),
