@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.base import _fit_context
 from sklearn_compat.utils.validation import validate_data
 
-from sklearn_remgan.metrics import REM
+from sklearn_remgan.metrics import REM, choose_n_components
 from sklearn_remgan.utils import check_finite_2d, check_pot_support, check_same_width
 
 # Iteration caps used when ``max_iter=None`` (POT's own defaults).
@@ -139,7 +139,19 @@ class OTAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     POT's ``ot.da`` transport classes do for out-of-sample points.
 
     With covariates at fit but none at ``transform``, each row goes to the
-    group of its label that holds its nearest selected fit row.
+    group of its label that holds its nearest selected fit row (with no
+    labels either, to the nearest of all groups).
+
+    **Where to use it.** Like POT's ``BaseTransport.fit(Xs, ys, Xt, yt)``, every
+    argument but ``X`` is optional: ``fit(X, y)`` alone aligns ``X`` to itself,
+    so the aligner is a plain scikit-learn transformer (it passes the estimator
+    checks as is). In a classification pipeline, though, use it through the
+    sampler's option, ``WGANGPSampler(aligner=OTAligner(...))``, which fits it
+    on the generated rows with the real training rows as ``X_real`` and
+    applies it to generated rows only. As a pipeline step of its own it would
+    be fitted on the resampled training set (real and generated rows mixed)
+    and would also move the rows of every ``predict`` call, which is not what
+    alignment means.
 
     References
     ----------
@@ -215,8 +227,10 @@ class OTAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None, *, X_real, y_real=None, covariates=None,
-            covariates_real=None):
+    def fit(
+        self, X, y=None, *, X_real=None, y_real=None, covariates=None,
+        covariates_real=None,
+    ):
         """Select the collapsed generated rows and fit one OT plan per group.
 
         Parameters
@@ -225,9 +239,14 @@ class OTAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             Generated rows.
         y : array-like of shape (n_samples,), default=None
             Labels of the generated rows; None fits a single group.
-        X_real : array-like of shape (n_real_samples, n_features)
+        X_real : array-like of shape (n_real_samples, n_features), default=None
             Real (training) rows: they define the REM subspace and, with
-            ``target='real'``, the transport target.
+            ``target='real'``, the transport target. None aligns ``X`` to
+            itself (``X``, ``y`` and ``covariates`` stand for the real rows
+            too): the REM subspace is that of ``X``, and its low-REM rows move
+            toward all of its rows (or, with ``target='generated'``, toward
+            its higher-REM rows). This is the contract a plain ``fit(X, y)``
+            gets, e.g. in scikit-learn's estimator checks.
         y_real : array-like of shape (n_real_samples,), default=None
             Labels of the real rows; required when ``y`` is given.
         covariates : array-like of shape (n_samples,) or (n_samples, \
@@ -243,6 +262,13 @@ class OTAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             The fitted aligner.
         """
         ot = check_pot_support("OTAligner")
+        if X_real is None:
+            if y_real is not None or covariates_real is not None:
+                raise ValueError(
+                    "y_real or covariates_real was given without X_real; pass "
+                    "X_real too, or none of them to align X to itself."
+                )
+            X_real, y_real, covariates_real = X, y, covariates
 
         X = validate_data(
             self, X, reset=True, dtype=[np.float64, np.float32],
@@ -297,7 +323,7 @@ class OTAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             if self.random_state is None
             else check_random_state(self.random_state)
         )
-        n_comp = min(self.n_components, min(X_real.shape) - 1)
+        n_comp = choose_n_components(self.n_components, *X_real.shape)
         self.rem_ = REM(n_components=n_comp).fit(X_real)
         rem = np.asarray(self.rem_.score_samples(X), dtype=np.float64)
 
@@ -370,7 +396,12 @@ class OTAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """Dense coupling from ``ot.emd`` or ``ot.sinkhorn``, with our warnings."""
         a = np.full(S.shape[0], 1.0 / S.shape[0])
         b = np.full(Z.shape[0], 1.0 / Z.shape[0])
-        M = ot.dist(S, Z)
+        # Squared distances of rows far from 1 in magnitude over- or underflow;
+        # the plan does not change when both sides are scaled by one factor
+        # (a power of two: exact).
+        top = max(np.abs(S).max(initial=0.0), np.abs(Z).max(initial=0.0))
+        shift = -int(np.frexp(top)[1]) if top > 0 else 0
+        M = ot.dist(np.ldexp(S, shift), np.ldexp(Z, shift))
         if method == "emd":
             # POT warns with its own UserWarning; we re-issue it as ours.
             with warnings.catch_warnings():
@@ -447,7 +478,9 @@ class OTAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Generated rows (the fitted ones, or new rows of the same generator).
         y : array-like of shape (n_samples,), default=None
-            Labels of the rows; required when the aligner was fitted with ``y``.
+            Labels of the rows. When the aligner was fitted with ``y`` and none
+            are given here, each row joins the fitted group that holds its
+            nearest selected fit row (as for missing covariates).
         covariates : array-like, default=None
             Modes of the rows. When the aligner was fitted with covariates and
             none are given here, each row joins the group of its label holding
@@ -465,10 +498,10 @@ class OTAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             ensure_all_finite=False,
         )
         X = check_finite_2d(X, name="X")
-        if self._with_y and y is None:
+        if self._with_y and y is None and covariates is not None:
             raise ValueError(
-                "OTAligner was fitted per class; pass the labels y of the rows to "
-                "transform(X, y)."
+                "OTAligner was fitted per class; covariates need the labels y of "
+                "the rows too: transform(X, y, covariates=...)."
             )
         if not self._with_y and y is not None:
             raise ValueError(
@@ -484,7 +517,7 @@ class OTAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if self.fraction == 0 or X.shape[0] == 0:
             return X_out
         rem = np.asarray(self.rem_.score_samples(X), dtype=np.float64)
-        if self._with_y:
+        if self._with_y and y is not None:
             y = np.asarray(y)
             if y.shape != (X.shape[0],):
                 raise ValueError(
@@ -509,11 +542,16 @@ class OTAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             candidates = None
         else:
             keys = None
-            labels = y if self._with_y else np.full(X.shape[0], None, dtype=object)
-            candidates = {
-                c: [k for k in self.groups_ if k[0] == c]
-                for c in _unique_keys(labels.tolist())
-            }
+            if y is None:
+                # No labels: every row may join any fitted group (its nearest).
+                labels = np.full(X.shape[0], None, dtype=object)
+                candidates = {None: list(self.groups_)}
+            else:
+                labels = y
+                candidates = {
+                    c: [k for k in self.groups_ if k[0] == c]
+                    for c in _unique_keys(labels.tolist())
+                }
 
         group_of = np.empty(X.shape[0], dtype=np.intp)
         nn_of = np.empty(X.shape[0], dtype=np.intp)
@@ -546,9 +584,15 @@ class OTAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def _nearest(self, key, X):
         """Distance to, and index of, the nearest selected fit row of a group."""
-        nn = NearestNeighbors(n_neighbors=1).fit(self._sources[key])
-        dist, idx = nn.kneighbors(X.astype(np.float64, copy=False))
-        return dist[:, 0], idx[:, 0]
+        S, X = self._sources[key], X.astype(np.float64, copy=False)
+        # One power-of-two scale for both (exact), so that squared distances
+        # neither overflow nor underflow; distances are scaled back.
+        top = max(np.abs(S).max(initial=0.0), np.abs(X).max(initial=0.0))
+        shift = -int(np.frexp(top)[1]) if top > 0 else 0
+        nn = NearestNeighbors(n_neighbors=1).fit(np.ldexp(S, shift))
+        dist, idx = nn.kneighbors(np.ldexp(X, shift))
+        with np.errstate(over="ignore"):
+            return np.ldexp(dist[:, 0], -shift), idx[:, 0]
 
     def fit_transform(self, X, y=None, **fit_params):
         """Fit on the generated rows and return them aligned.

@@ -11,10 +11,16 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
+from sklearn_remgan.diagnostics._tables import check_rem_values
+from sklearn_remgan.metrics import precision_recall
+from sklearn_remgan.metrics._cross_fit import honest_rem
 from sklearn_remgan.utils import (
     check_finite_2d,
+    check_labels,
     check_matplotlib_support,
     check_same_width,
+    draw_like,
+    find_sampler,
     import_optional,
 )
 
@@ -43,6 +49,8 @@ def _as_1d(values, name, caller, *, n=None):
         raise ValueError(
             f"{caller}: {name} must be one-dimensional; got shape {arr.shape}."
         )
+    if arr.size == 0:
+        raise ValueError(f"{caller}: {name} is empty; at least one value is needed.")
     if n is not None and arr.shape[0] != n:
         raise ValueError(
             f"{caller}: {name} must have {n} entries (one per real sample); got "
@@ -51,60 +59,83 @@ def _as_1d(values, name, caller, *, n=None):
     return arr
 
 
-def _as_rem(values, name, caller):
-    arr = _as_1d(values, name, caller).astype(np.float64)
-    if arr.size == 0:
-        raise ValueError(f"{caller}: {name} is empty; at least one value is needed.")
-    if not np.isfinite(arr).all():
-        raise ValueError(
-            f"{caller}: {name} contains {int((~np.isfinite(arr)).sum())} non-finite "
-            "value(s); REM values must be finite."
-        )
-    return arr
+def _as_labels(values, name, caller, *, n):
+    try:
+        return check_labels(values, n, name=name)
+    except ValueError as exc:
+        raise ValueError(f"{caller}: {exc}") from exc
 
 
-def _find_sampler(estimator, X, caller):
-    """Return the sampler in ``estimator`` and ``X`` put through the steps before it.
+def _as_flags(values, name, caller, *, n=None):
+    """Recall flags as bool: bool arrays, or numbers that are all 0 or 1.
 
-    The estimator is either a fitted sampler with a ``sample`` method or a pipeline
-    containing one, as for the scorers.
+    Strings such as "False", NaN and other numbers are refused rather than
+    read by truthiness.
     """
-    steps = getattr(estimator, "steps", None)
-    if steps is not None:
-        for i, (_, step) in enumerate(steps):
-            if hasattr(step, "sample"):
-                if i > 0:
-                    X = estimator[:i].transform(X)
-                return step, X
-    elif hasattr(estimator, "sample"):
-        return estimator, X
-    raise TypeError(
-        f"{caller}.from_estimator needs a fitted sampler with a `sample` method (such "
-        f"as WGANGPSampler) or a pipeline that contains one; got "
-        f"{type(estimator).__name__}."
+    arr = _as_1d(values, name, caller, n=n)
+    if arr.dtype == bool:
+        return arr
+    if arr.dtype.kind in "iuf" and np.isin(arr, (0, 1)).all():
+        return arr.astype(bool)
+    raise ValueError(
+        f"{caller}: {name} must hold booleans (or 0/1); got dtype {arr.dtype} with "
+        f"values such as {arr[:3].tolist()}."
     )
 
 
-def _draw_like(estimator, X, y, covariates, caller):
-    """Draw one generated row per real row of ``X``, same labels and covariates."""
-    sampler, X_real = _find_sampler(estimator, X, caller)
-    X_real = check_finite_2d(X_real, name="X")
-    y = np.asarray(y)
-    if covariates is None:
-        X_gen, y_gen = sampler.sample(len(y), y=y)
-    else:
-        X_gen, y_gen = sampler.sample(len(y), y=y, covariates=covariates)
-    X_gen = check_finite_2d(np.asarray(X_gen), name="generated samples")
-    check_same_width(X_real, X_gen)
-    return sampler, X_real, X_gen, np.asarray(y_gen)
+def _as_rem(values, name, caller):
+    return check_rem_values(values, name, caller, allow_empty=False)
 
 
-def _fit_rem(rem, n_components, X_real):
-    if rem is None:
-        from sklearn_remgan.metrics import REM
+def _check_bins(bins, caller):
+    if isinstance(bins, bool) or not isinstance(bins, Integral) or bins < 1:
+        raise (TypeError if not isinstance(bins, Integral | float) else ValueError)(
+            f"{caller}: bins must be an int >= 1; got {bins!r}."
+        )
+    return int(bins)
 
-        rem = REM(n_components=n_components).fit(X_real)
-    return rem
+
+def _bin_edges(lo, hi, bins):
+    """``bins + 1`` edges over ``[lo, hi]`` (non-negative, finite), never empty."""
+    if hi <= lo:
+        half = max(0.5, 0.25 * lo)
+        lo, hi = max(lo - half, 0.0), min(lo + half, np.finfo(np.float64).max)
+    # lo + (hi - lo) * t: hi - lo is finite for non-negative values.
+    return lo + (hi - lo) * np.linspace(0.0, 1.0, bins + 1)
+
+
+def _draw_and_rem(cls, estimator, X, y, covariates, rem, n_components, random_state):
+    """Draw like ``(X, y)`` and score both sets with out-of-sample REM.
+
+    With ``rem=None`` the REM is cross-fitted on the real rows (each scored by a
+    PCA fitted without its fold, generated rows by the same fold PCAs); a given
+    REM must have been fitted on other rows than ``X`` (e.g. training rows).
+    """
+    caller = f"{cls.__name__}.from_estimator"
+    draw = draw_like(
+        estimator,
+        X,
+        check_labels(y, _num_rows(X), name="y"),
+        covariates=covariates,
+        random_state=random_state,
+        caller=caller,
+    )
+    rem_real, rem_gen, _ = honest_rem(
+        draw.X_real,
+        draw.X_generated,
+        rem=rem,
+        y=draw.y_real,
+        n_components=n_components,
+        cv=5,
+        random_state=random_state,
+        caller=caller,
+    )
+    return draw, rem_real, rem_gen
+
+
+def _num_rows(X):
+    shape = getattr(X, "shape", None)
+    return shape[0] if shape else len(X)
 
 
 class REMDistributionDisplay:
@@ -172,12 +203,19 @@ class REMDistributionDisplay:
             The object, with ``figure_`` and ``ax_`` set.
         """
         name = type(self).__name__
+        bins = _check_bins(bins, f"{name}.plot")
         real = _as_rem(self.rem_real, "rem_real", name)
         gen = _as_rem(self.rem_generated, "rem_generated", name)
+        # At extreme magnitudes densities (1 / bin width) under- or overflow:
+        # draw in units of a power of two and say so on the axis.
+        top = max(real.max(), gen.max())
+        extreme = top > 2.0**500 or 0 < top < 2.0**-500
+        shift = int(np.frexp(top)[1]) if extreme else 0
+        real, gen = np.ldexp(real, -shift), np.ldexp(gen, -shift)
         fig, ax = _new_axes(ax, f"{name}.plot", (6.4, 4.0))
         lo = min(real.min(), gen.min())
         hi = max(real.max(), gen.max())
-        edges = np.linspace(lo, hi if hi > lo else lo + 1.0, bins + 1)
+        edges = _bin_edges(lo, hi, bins)
         for values, label, color in (
             (real, self.real_label, _REAL_COLOR),
             (gen, self.generated_label, _GENERATED_COLOR),
@@ -191,7 +229,10 @@ class REMDistributionDisplay:
                 label=f"{label} (n={values.size}, median {np.median(values):.3g})",
             )
             ax.axvline(np.median(values), color=color, linestyle="--", linewidth=1.2)
-        ax.set_xlabel("REM (reconstruction error from the real principal components)")
+        unit = f" (x 2**{shift})" if shift else ""
+        ax.set_xlabel(
+            f"REM (reconstruction error from the real principal components){unit}"
+        )
         ax.set_ylabel("density")
         ax.set_title(f"REM distribution: {self.real_label} vs {self.generated_label}")
         ax.legend(loc="best", fontsize="small")
@@ -241,7 +282,17 @@ class REMDistributionDisplay:
 
     @classmethod
     def from_estimator(
-        cls, estimator, X, y, *, covariates=None, rem=None, n_components=50, ax=None
+        cls,
+        estimator,
+        X,
+        y,
+        *,
+        covariates=None,
+        rem=None,
+        n_components=None,
+        random_state=0,
+        ax=None,
+        bins=40,
     ):
         """Draw generated samples for ``y`` from a fitted sampler and plot their REM.
 
@@ -258,22 +309,30 @@ class REMDistributionDisplay:
         covariates : DataFrame, default=None
             Covariates (modes) of the real samples, passed to ``sample``.
         rem : fitted REM, default=None
-            REM model; when None one is fitted on ``X`` with ``n_components``.
-        n_components : int, default=50
-            Principal components of a REM fitted here.
+            A REM fitted on other rows than ``X`` (e.g. the training rows, with
+            ``X`` held out); None cross-fits the REM on ``X`` (each real row
+            scored by a PCA fitted without its fold, generated rows by the same
+            fold PCAs), so real REM is never in-sample.
+        n_components : int or None, default=None
+            Components of the cross-fitted REM (see
+            :func:`~sklearn_remgan.metrics.choose_n_components`).
+        random_state : int, RandomState instance or None, default=0
+            Seeds the draw (see :func:`~sklearn_remgan.utils.draw_like`; the
+            sampler's own random state is not advanced) and the folds.
         ax : matplotlib Axes, default=None
             Axes to draw on.
+        bins : int, default=40
+            Number of histogram bins.
 
         Returns
         -------
         display : REMDistributionDisplay
             The drawn display.
         """
-        _, X_real, X_gen, _ = _draw_like(estimator, X, y, covariates, cls.__name__)
-        rem = _fit_rem(rem, n_components, X_real)
-        return cls.from_predictions(
-            rem.score_samples(X_real), rem.score_samples(X_gen), ax=ax
+        _, rem_real, rem_gen = _draw_and_rem(
+            cls, estimator, X, y, covariates, rem, n_components, random_state
         )
+        return cls.from_predictions(rem_real, rem_gen, ax=ax, bins=bins)
 
 
 class UMAPDisplay:
@@ -421,8 +480,16 @@ class UMAPDisplay:
         X_generated = check_finite_2d(X_generated, name="X_generated")
         check_same_width(X_real, X_generated)
         if reducer is None:
+            n_total = X_real.shape[0] + X_generated.shape[0]
+            if n_total < 4:
+                # UMAP's spectral start needs more rows than its 2 dimensions + 1.
+                raise ValueError(
+                    f"UMAPDisplay: the default UMAP reducer needs at least 4 rows in "
+                    f"X_real and X_generated together; got {n_total}. Pass another "
+                    "reducer (e.g. sklearn.decomposition.PCA(2)) for fewer rows."
+                )
             umap = import_optional("umap", "UMAPDisplay")
-            n_neighbors = int(min(15, X_real.shape[0] + X_generated.shape[0] - 1))
+            n_neighbors = int(min(15, n_total - 1))
             reducer = umap.UMAP(
                 n_components=2,
                 n_neighbors=n_neighbors,
@@ -439,6 +506,11 @@ class UMAPDisplay:
                 )
             method = type(reducer).__name__
         emb = np.asarray(reducer.fit_transform(np.vstack([X_real, X_generated])))
+        if emb.ndim != 2 or emb.shape != (X_real.shape[0] + X_generated.shape[0], 2):
+            raise ValueError(
+                f"UMAPDisplay: {method}.fit_transform must return one 2D point per "
+                f"row; got shape {emb.shape}."
+            )
         n = X_real.shape[0]
         disp = cls(
             embedding_real=emb[:n],
@@ -457,9 +529,9 @@ class UMAPDisplay:
         *,
         covariates=None,
         rem=None,
-        n_components=50,
+        n_components=None,
         reducer=None,
-        random_state=None,
+        random_state=0,
         ax=None,
     ):
         """Draw generated samples for ``y`` from a fitted sampler, embed and plot.
@@ -475,13 +547,15 @@ class UMAPDisplay:
         covariates : DataFrame, default=None
             Covariates (modes) of the real samples, passed to ``sample``.
         rem : fitted REM, default=None
-            REM model for the colour; fitted on ``X`` when None.
-        n_components : int, default=50
-            Principal components of a REM fitted here.
+            REM model for the colour, fitted on other rows than ``X``; None
+            cross-fits it on ``X`` (see
+            :meth:`REMDistributionDisplay.from_estimator`).
+        n_components : int or None, default=None
+            Components of the cross-fitted REM.
         reducer : estimator with ``fit_transform``, default=None
             The 2D embedding; UMAP when None.
-        random_state : int, RandomState instance or None, default=None
-            Seed of the default UMAP reducer.
+        random_state : int, RandomState instance or None, default=0
+            Seeds the draw, the folds and the default UMAP reducer.
         ax : matplotlib Axes, default=None
             Axes to draw on.
 
@@ -490,12 +564,13 @@ class UMAPDisplay:
         display : UMAPDisplay
             The drawn display.
         """
-        _, X_real, X_gen, _ = _draw_like(estimator, X, y, covariates, cls.__name__)
-        rem = _fit_rem(rem, n_components, X_real)
+        draw, rem_real, _ = _draw_and_rem(
+            cls, estimator, X, y, covariates, rem, n_components, random_state
+        )
         return cls.from_predictions(
-            X_real,
-            X_gen,
-            rem_real=rem.score_samples(X_real),
+            draw.X_real,
+            draw.X_generated,
+            rem_real=rem_real,
             reducer=reducer,
             random_state=random_state,
             ax=ax,
@@ -554,10 +629,8 @@ class RecallREMDisplay:
             raise ValueError(f"{name}: n_worst must be an int >= 1; got {n_worst!r}.")
         self.rem_real = _as_rem(rem_real, "rem_real", name)
         n = self.rem_real.shape[0]
-        self.real_recalled = _as_1d(real_recalled, "real_recalled", name, n=n).astype(
-            bool
-        )
-        self.y_real = _as_1d(y_real, "y_real", name, n=n)
+        self.real_recalled = _as_flags(real_recalled, "real_recalled", name, n=n)
+        self.y_real = _as_labels(y_real, "y_real", name, n=n)
         self.n_worst = n_worst
         self.recall_ = (
             pd.Series(self.real_recalled, index=pd.Index(self.y_real, name="class"))
@@ -681,8 +754,9 @@ class RecallREMDisplay:
         covariates=None,
         k=3,
         rem=None,
-        n_components=50,
+        n_components=None,
         n_worst=3,
+        random_state=0,
         ax=None,
     ):
         """Draw generated samples for ``y``, compute recall and REM, and plot.
@@ -700,11 +774,14 @@ class RecallREMDisplay:
         k : int, default=3
             Neighbours of the k-NN balls.
         rem : fitted REM, default=None
-            REM model; fitted on ``X`` when None.
-        n_components : int, default=50
-            Principal components of a REM fitted here.
+            REM model fitted on other rows than ``X``; None cross-fits it on
+            ``X`` (see :meth:`REMDistributionDisplay.from_estimator`).
+        n_components : int or None, default=None
+            Components of the cross-fitted REM.
         n_worst : int, default=3
             How many of the lowest-recall classes to show.
+        random_state : int, RandomState instance or None, default=0
+            Seeds the draw and the folds.
         ax : matplotlib Axes, default=None
             Axes to draw on.
 
@@ -713,54 +790,61 @@ class RecallREMDisplay:
         display : RecallREMDisplay
             The drawn display.
         """
-        from sklearn_remgan.metrics import precision_recall
-
-        _, X_real, X_gen, _ = _draw_like(estimator, X, y, covariates, cls.__name__)
-        rem = _fit_rem(rem, n_components, X_real)
+        draw, rem_real, _ = _draw_and_rem(
+            cls, estimator, X, y, covariates, rem, n_components, random_state
+        )
         # Recall as per_class_report counts it: inside any generated k-NN ball.
-        recalled = precision_recall(X_real, X_gen, k=k).real_recalled
+        recalled = precision_recall(draw.X_real, draw.X_generated, k=k).real_recalled
         return cls.from_predictions(
-            rem.score_samples(X_real), recalled, y, n_worst=n_worst, ax=ax
+            rem_real, recalled, draw.y_real, n_worst=n_worst, ax=ax
         )
 
 
 # Losses the sampler records per epoch; the first found are drawn in this order.
 _CURVE_KEYS = ("critic_loss", "generator_loss", "gradient_penalty", "wasserstein")
-_CURVE_LABELS = {"wasserstein": "Wasserstein estimate"}
+# A held-out validation score (early stopping records it), on its own axis.
+_VALID_KEY = "valid_score"
+_CURVE_LABELS = {"wasserstein": "Wasserstein estimate", _VALID_KEY: "validation score"}
 
 
 class TrainingCurvesDisplay:
-    """Per-epoch training losses of the WGAN-GP (critic, generator, penalty).
+    """Per-epoch training curves: losses, and the validation score when recorded.
+
+    Losses (critic, generator, penalty) share the left axis; a validation score
+    recorded as ``valid_score`` (by early stopping on held-out rows) is drawn on
+    its own right axis, since its scale has nothing to do with the losses'.
 
     Parameters
     ----------
     curves : dict of str to array-like
-        Loss name to its per-epoch values (epochs where a loss was not recorded may
-        hold NaN).
+        Curve name to its per-epoch values (epochs where a value was not
+        recorded may hold NaN).
 
     Attributes
     ----------
     figure_ : matplotlib Figure
         Figure holding the plot.
     ax_ : matplotlib Axes
-        Axes of the plot.
+        Axes of the losses.
+    ax_valid_ : matplotlib Axes or None
+        Right-hand axes of ``valid_score``; None when it is not drawn.
 
     Examples
     --------
     >>> import numpy as np
     >>> from sklearn_remgan.diagnostics import TrainingCurvesDisplay
-    >>> history = [{"epoch": e, "critic_loss": -1.0 / e, "generator_loss": 0.5}
-    ...            for e in range(1, 6)]
+    >>> history = [{"epoch": e, "critic_loss": -1.0 / e, "generator_loss": 0.5,
+    ...             "valid_score": 0.1 * e} for e in range(1, 6)]
     >>> disp = TrainingCurvesDisplay.from_history(history)
-    >>> sorted(disp.curves)
-    ['critic_loss', 'generator_loss']
+    >>> sorted(disp.curves), disp.ax_valid_.get_ylabel()
+    (['critic_loss', 'generator_loss', 'valid_score'], 'validation score')
     """
 
     def __init__(self, *, curves):
         self.curves = curves
 
     def plot(self, ax=None):
-        """Draw one line per loss.
+        """Draw one line per curve.
 
         Parameters
         ----------
@@ -770,22 +854,48 @@ class TrainingCurvesDisplay:
         Returns
         -------
         display : TrainingCurvesDisplay
-            The object, with ``figure_`` and ``ax_`` set.
+            The object, with ``figure_``, ``ax_`` and ``ax_valid_`` set.
         """
         name = type(self).__name__
-        if not self.curves:
-            raise ValueError(f"{name}: curves is empty; nothing to plot.")
-        fig, ax = _new_axes(ax, f"{name}.plot", (6.4, 4.0))
+        if not isinstance(self.curves, dict) or not self.curves:
+            raise ValueError(
+                f"{name}: curves must be a non-empty dict of name -> per-epoch "
+                f"values; got {self.curves!r:.80}."
+            )
+        curves = {}
         for key, values in self.curves.items():
-            values = np.asarray(values, dtype=np.float64)
+            try:
+                arr = np.asarray(values, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise TypeError(
+                    f"{name}: curve {key!r} must hold numbers; got {exc}."
+                ) from exc
+            if arr.ndim != 1 or arr.size == 0 or np.isinf(arr).any():
+                raise ValueError(
+                    f"{name}: curve {key!r} must be a non-empty 1D array of finite "
+                    "values (NaN marks unrecorded epochs); got shape "
+                    f"{arr.shape} with {int(np.isinf(arr).sum())} infinite value(s)."
+                )
+            curves[key] = arr
+        fig, ax = _new_axes(ax, f"{name}.plot", (6.4, 4.0))
+        self.ax_valid_ = None
+        lines = []
+        for key, values in curves.items():
             epochs = np.arange(1, values.size + 1)
             label = _CURVE_LABELS.get(key, key.replace("_", " "))
-            ax.plot(epochs, values, label=label, linewidth=1.4)
+            if key == _VALID_KEY:
+                self.ax_valid_ = ax.twinx()
+                lines += self.ax_valid_.plot(
+                    epochs, values, label=label, color="black", linestyle="--"
+                )
+                self.ax_valid_.set_ylabel(label)
+            else:
+                lines += ax.plot(epochs, values, label=label, linewidth=1.4)
         ax.axhline(0.0, color="grey", linewidth=0.6)
         ax.set_xlabel("epoch")
         ax.set_ylabel("epoch mean")
-        ax.set_title("WGAN-GP training curves")
-        ax.legend(loc="best", fontsize="small")
+        ax.set_title("Training curves")
+        ax.legend(lines, [line.get_label() for line in lines], fontsize="small")
         self.figure_, self.ax_ = fig, ax
         return self
 
@@ -798,8 +908,9 @@ class TrainingCurvesDisplay:
         history : skorch History or list of dict
             One dict per epoch.
         keys : list of str, default=None
-            Losses to draw; when None, those of ``critic_loss``, ``generator_loss``,
-            ``gradient_penalty`` and ``wasserstein`` that were recorded.
+            Curves to draw; when None, those of ``critic_loss``,
+            ``generator_loss``, ``gradient_penalty``, ``wasserstein`` and
+            ``valid_score`` that were recorded.
         ax : matplotlib Axes, default=None
             Axes to draw on.
 
@@ -808,23 +919,48 @@ class TrainingCurvesDisplay:
         display : TrainingCurvesDisplay
             The drawn display.
         """
+        name = cls.__name__
+        if isinstance(history, dict | str | bytes) or not hasattr(history, "__iter__"):
+            raise TypeError(
+                f"{name}: history must be a skorch History or a list of per-epoch "
+                f"dicts; got {type(history).__name__}."
+            )
         epochs = list(history)
         if not epochs:
-            raise ValueError(f"{cls.__name__}: history has no epoch; fit first.")
+            raise ValueError(f"{name}: history has no epoch; fit first.")
+        bad = [i for i, e in enumerate(epochs) if not isinstance(e, dict)]
+        if bad:
+            raise TypeError(
+                f"{name}: history must hold one dict per epoch; entry {bad[0]} is "
+                f"{type(epochs[bad[0]]).__name__}."
+            )
+        known = set().union(*(e.keys() for e in epochs))
         if keys is None:
-            keys = [k for k in _CURVE_KEYS if any(k in e for e in epochs)]
+            keys = [k for k in (*_CURVE_KEYS, _VALID_KEY) if k in known]
+            if not keys:
+                raise ValueError(
+                    f"{name}: history records none of {[*_CURVE_KEYS, _VALID_KEY]}; "
+                    f"recorded keys are {sorted(map(str, known))}. Pass keys=."
+                )
         else:
-            known = set().union(*(e.keys() for e in epochs))
+            if isinstance(keys, str) or not all(isinstance(k, str) for k in keys):
+                raise TypeError(f"{name}: keys must be a list of str; got {keys!r}.")
             missing = [k for k in keys if k not in known]
             if missing:
                 raise ValueError(
-                    f"{cls.__name__}: keys {missing} were not recorded; recorded "
-                    f"keys are {sorted(known)}."
+                    f"{name}: keys {missing} were not recorded; recorded "
+                    f"keys are {sorted(map(str, known))}."
                 )
-        curves = {
-            k: np.array([float(e.get(k, np.nan)) for e in epochs], dtype=np.float64)
-            for k in keys
-        }
+        curves = {}
+        for k in keys:
+            try:
+                curves[k] = np.array(
+                    [float(e.get(k, np.nan)) for e in epochs], dtype=np.float64
+                )
+            except (TypeError, ValueError) as exc:
+                raise TypeError(
+                    f"{name}: history entry {k!r} must hold numbers; got {exc}."
+                ) from exc
         return cls(curves=curves).plot(ax=ax)
 
     @classmethod
@@ -845,7 +981,7 @@ class TrainingCurvesDisplay:
         display : TrainingCurvesDisplay
             The drawn display.
         """
-        sampler, _ = _find_sampler(estimator, None, cls.__name__)
+        sampler, _ = find_sampler(estimator, caller=f"{cls.__name__}.from_estimator")
         net = getattr(sampler, "net_", None)
         if net is None:
             raise ValueError(
@@ -909,6 +1045,15 @@ class ZeroRecallDisplay:
         """
         table = pd.DataFrame(self.zero_recall)
         n_rows, n_cols = table.shape
+        name = type(self).__name__
+        if n_rows == 0 or n_cols == 0:
+            raise ValueError(f"{name}: zero_recall is empty; nothing to plot.")
+        values = table.to_numpy(dtype=float)
+        if ((values < 0) | (values > 1)).any():
+            raise ValueError(
+                f"{name}: zero_recall holds shares, which must lie in [0, 1]; got "
+                f"values from {np.nanmin(values)} to {np.nanmax(values)}."
+            )
         size = (6.4, max(2.5, 0.3 * n_rows * max(1, n_cols) + 1.2))
         fig, ax = _new_axes(ax, f"{type(self).__name__}.plot", size)
         height = 0.8 / max(n_cols, 1)
@@ -958,8 +1103,8 @@ class ZeroRecallDisplay:
             highest first.
         """
         name = cls.__name__
-        recalled = _as_1d(real_recalled, "real_recalled", name).astype(bool)
-        y = _as_1d(y_real, "y_real", name, n=recalled.size)
+        recalled = _as_flags(real_recalled, "real_recalled", name)
+        y = _as_labels(y_real, "y_real", name, n=recalled.size)
         missed = pd.Series(~recalled, index=pd.Index(y, name="class"), dtype=float)
         order = missed.groupby(level=0).mean()
         order = order.sort_values(ascending=False, kind="stable")
@@ -967,7 +1112,7 @@ class ZeroRecallDisplay:
             table = order.to_frame("all")
         else:
             cov_name = getattr(covariate, "name", None) or "covariate"
-            cov = _as_1d(covariate, "covariate", name, n=recalled.size)
+            cov = _as_labels(covariate, "covariate", name, n=recalled.size)
             frame = pd.DataFrame({"class": y, cov_name: cov, "missed": ~recalled})
             table = frame.pivot_table(
                 index="class", columns=cov_name, values="missed", aggfunc="mean"

@@ -9,8 +9,12 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 
-from sklearn_remgan.utils import check_finite_2d, check_same_width
+from sklearn_remgan.metrics import precision_recall
+from sklearn_remgan.metrics._cross_fit import honest_rem
+from sklearn_remgan.metrics._report import check_result, report_from_values
+from sklearn_remgan.utils import check_finite_2d, check_labels, check_same_width
 
 __all__ = [
     "blind_spot_tables",
@@ -41,12 +45,115 @@ def _rem_summary(values, prefix):
     return {f"{prefix}_{key}": float(val) for key, val in stats.items()}
 
 
+def check_rem_values(values, name, caller, *, allow_empty=True):
+    """REM values as a finite, non-negative 1D float64 array (else a ValueError)."""
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{caller}: {name} must hold numbers (REM values); got {exc}."
+        ) from exc
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{caller}: {name} must be one-dimensional; got shape {arr.shape}."
+        )
+    if not allow_empty and arr.size == 0:
+        raise ValueError(f"{caller}: {name} is empty; at least one value is needed.")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise ValueError(
+            f"{caller}: {name} contains {int(np.isnan(arr).sum())} NaN and "
+            f"{int(np.isinf(arr).sum())} infinite value(s); REM values must be "
+            "finite."
+        )
+    if (arr < 0).any():
+        raise ValueError(
+            f"{caller}: {name} contains {int((arr < 0).sum())} negative value(s); "
+            "REM values are distances (>= 0)."
+        )
+    return arr
+
+
 def _check_k(k, caller):
     if not isinstance(k, Integral) or isinstance(k, bool) or k < 1:
         raise ValueError(f"{caller}: k must be an int >= 1; got {k!r}.")
 
 
-def overall_table(real, generated, *, k=3, rem=None, result=None):
+_REM_CONSTRAINTS = {
+    "rem": [HasMethods(["score_samples"]), None, "boolean"],
+    "n_components": [Interval(Integral, 1, None, closed="left"), None],
+    "cv": [
+        Interval(Integral, 2, None, closed="left"),
+        HasMethods(["split", "get_n_splits"]),
+    ],
+    "random_state": ["random_state"],
+}
+
+
+def _table_rem(real, generated, y, rem, n_components, cv, random_state, caller):
+    """Out-of-sample REM of both sets, or ``(None, None)`` for ``rem=False``."""
+    if rem is False:
+        return None, None
+    if rem is True:
+        raise ValueError(
+            f"{caller}: rem must be a fitted REM, None (cross-fitted) or False (no "
+            "REM columns); got True."
+        )
+    rem_real, rem_gen, _ = honest_rem(
+        real,
+        generated,
+        rem=rem,
+        y=y,
+        n_components=n_components,
+        cv=cv,
+        random_state=random_state,
+        caller=caller,
+    )
+    return rem_real, rem_gen
+
+
+def _overall_row(n_real, n_generated, result, rem_real, rem_gen):
+    recalled = np.asarray(result.real_recalled, dtype=bool)
+    row = {
+        "n_real": n_real,
+        "n_generated": n_generated,
+        "precision": float(result.precision),
+        "recall": float(result.recall),
+        "f1": float(result.f1),
+        "density": float(result.density),
+        "coverage": float(result.coverage),
+        "zero_recall_share": float(1.0 - recalled.mean()),
+    }
+    if rem_real is not None:
+        row.update(_rem_summary(rem_real, "rem_real"))
+        row.update(_rem_summary(rem_gen, "rem_generated"))
+        # Same sign as per_class_report: positive when generated samples sit
+        # closer to the real principal subspace than real ones (collapse).
+        row["rem_gap"] = row["rem_real_mean"] - row["rem_generated_mean"]
+    return pd.DataFrame([row])
+
+
+@validate_params(
+    {
+        "real": ["array-like", "sparse matrix"],
+        "generated": ["array-like", "sparse matrix"],
+        "k": [Interval(Integral, 1, None, closed="left")],
+        **_REM_CONSTRAINTS,
+        "result": "no_validation",
+    },
+    prefer_skip_nested_validation=True,
+)
+def overall_table(
+    real,
+    generated,
+    *,
+    k=3,
+    rem=None,
+    n_components=None,
+    cv=5,
+    random_state=0,
+    result=None,
+):
     """One-row table of the overall quality of generated samples.
 
     Parameters
@@ -57,19 +164,31 @@ def overall_table(real, generated, *, k=3, rem=None, result=None):
         Generated samples.
     k : int, default=3
         Neighbours defining the k-NN balls.
-    rem : fitted REM, default=None
-        When given, REM summaries (mean, median, quartiles) of both sets and
-        ``rem_gap`` = mean real REM - mean generated REM are added (positive when
-        generated samples collapse toward the real principal subspace).
+    rem : REM, None or False, default=None
+        How the REM columns are computed: None cross-fits them
+        (:func:`~sklearn_remgan.metrics.cross_fitted_rem`, real rows never
+        scored by a PCA that saw them); a :class:`~sklearn_remgan.metrics.REM`
+        fitted on other rows than ``real`` (e.g. training rows, with ``real``
+        held out) scores both sets; False leaves the REM columns out.
+    n_components : int or None, default=None
+        Components of the cross-fitted REM (see
+        :func:`~sklearn_remgan.metrics.choose_n_components`).
+    cv : int or cross-validation splitter, default=5
+        Folds of the cross-fitted REM.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the folds of the cross-fitted REM.
     result : Bunch, default=None
-        A ``precision_recall(real, generated, k=k)`` result to reuse.
+        A ``precision_recall(real, generated, k=k)`` result to reuse; refused
+        when computed on sets of other sizes or another ``k``.
 
     Returns
     -------
     table : DataFrame of shape (1, n_columns)
         Columns ``n_real``, ``n_generated``, ``precision``, ``recall``, ``f1``,
         ``density``, ``coverage``, ``zero_recall_share`` (real samples outside every
-        generated ball), and the REM columns when ``rem`` is given.
+        generated ball), and the REM summaries (mean, median, quartiles) of both
+        sets with ``rem_gap`` = mean real REM - mean generated REM (positive when
+        generated samples collapse toward the real principal subspace).
 
     See Also
     --------
@@ -86,34 +205,18 @@ def overall_table(real, generated, *, k=3, rem=None, result=None):
        n_real  precision  recall  zero_recall_share
     0     100        1.0     1.0                0.0
     """
-    from sklearn_remgan.metrics import precision_recall
-
-    _check_k(k, "overall_table")
+    caller = "overall_table"
     real = check_finite_2d(real, name="real")
     generated = check_finite_2d(generated, name="generated")
     check_same_width(real, generated)
     if result is None:
         result = precision_recall(real, generated, k=k)
-    recalled = np.asarray(result.real_recalled, dtype=bool)
-    row = {
-        "n_real": real.shape[0],
-        "n_generated": generated.shape[0],
-        "precision": float(result.precision),
-        "recall": float(result.recall),
-        "f1": float(result.f1),
-        "density": float(result.density),
-        "coverage": float(result.coverage),
-        "zero_recall_share": float(1.0 - recalled.mean()),
-    }
-    if rem is not None:
-        rem_real = rem.score_samples(real)
-        rem_gen = rem.score_samples(generated)
-        row.update(_rem_summary(rem_real, "rem_real"))
-        row.update(_rem_summary(rem_gen, "rem_generated"))
-        # Same sign as per_class_report: positive when generated samples sit
-        # closer to the real principal subspace than real ones (collapse).
-        row["rem_gap"] = row["rem_real_mean"] - row["rem_generated_mean"]
-    return pd.DataFrame([row])
+    else:
+        check_result(result, real.shape[0], generated.shape[0], k, caller)
+    rem_real, rem_gen = _table_rem(
+        real, generated, None, rem, n_components, cv, random_state, caller
+    )
+    return _overall_row(real.shape[0], generated.shape[0], result, rem_real, rem_gen)
 
 
 def recall_by_class(real, generated, y_real, y_generated, *, k=3):
@@ -152,20 +255,12 @@ def recall_by_class(real, generated, y_real, y_generated, *, k=3):
     >>> recall_by_class(real, real.copy(), y, y, k=3).sum()
     np.int64(40)
     """
-    from sklearn_remgan.metrics import precision_recall
-
     _check_k(k, "recall_by_class")
     real = check_finite_2d(real, name="real")
     generated = check_finite_2d(generated, name="generated")
     check_same_width(real, generated)
-    y_real = np.asarray(y_real)
-    y_generated = np.asarray(y_generated)
-    if y_real.shape != (real.shape[0],) or y_generated.shape != (generated.shape[0],):
-        raise ValueError(
-            "recall_by_class: y_real and y_generated must hold one label per row of "
-            f"real ({real.shape[0]}) and generated ({generated.shape[0]}); got "
-            f"{y_real.shape} and {y_generated.shape}."
-        )
+    y_real = check_labels(y_real, real.shape[0], name="y_real")
+    y_generated = check_labels(y_generated, generated.shape[0], name="y_generated")
     recalled = np.zeros(real.shape[0], dtype=bool)
     for cls in np.unique(y_real):
         in_real = y_real == cls
@@ -249,14 +344,10 @@ def rem_difference_table(
     2.5
     """
     caller = "rem_difference_table"
-    rem_real = np.asarray(rem_real, dtype=np.float64)
-    y_real = np.asarray(y_real)
-    status_real = np.asarray(status_real)
-    if not (rem_real.shape == y_real.shape == status_real.shape) or rem_real.ndim != 1:
-        raise ValueError(
-            f"{caller}: rem_real, y_real and status_real must be 1D of equal length; "
-            f"got shapes {rem_real.shape}, {y_real.shape}, {status_real.shape}."
-        )
+    rem_real = check_rem_values(rem_real, "rem_real", caller)
+    n = rem_real.shape[0]
+    y_real = check_labels(y_real, n, name="y_real")
+    status_real = check_labels(status_real, n, name="status_real")
     if case is None:
         case = _default_case(status_real, caller)
     elif case not in set(status_real.tolist()):
@@ -286,10 +377,12 @@ def rem_difference_table(
             raise ValueError(
                 f"{caller}: rem_generated needs y_generated and status_generated too."
             )
+        rem_generated = check_rem_values(rem_generated, "rem_generated", caller)
+        n_gen = rem_generated.shape[0]
         gen = _frame(
-            np.asarray(rem_generated, dtype=np.float64),
-            np.asarray(y_generated),
-            np.asarray(status_generated),
+            rem_generated,
+            check_labels(y_generated, n_gen, name="y_generated"),
+            check_labels(status_generated, n_gen, name="status_generated"),
             "rem_generated",
         )
         gen = gen.rename(
@@ -302,6 +395,20 @@ def rem_difference_table(
     return table
 
 
+@validate_params(
+    {
+        "real": ["array-like", "sparse matrix"],
+        "generated": ["array-like", "sparse matrix"],
+        "y_real": ["array-like"],
+        "y_generated": ["array-like"],
+        "covariates_real": "no_validation",
+        "covariates_generated": "no_validation",
+        "status": [str, None],
+        "k": [Interval(Integral, 1, None, closed="left")],
+        **_REM_CONSTRAINTS,
+    },
+    prefer_skip_nested_validation=True,
+)
 def blind_spot_tables(
     real,
     generated,
@@ -313,6 +420,9 @@ def blind_spot_tables(
     status=None,
     k=3,
     rem=None,
+    n_components=None,
+    cv=5,
+    random_state=0,
 ):
     """All blind-spot tables of one generated set, computed once.
 
@@ -332,11 +442,21 @@ def blind_spot_tables(
         The same columns for the generated samples.
     status : str, default=None
         Column of the covariates holding cancer/healthy status; adds the
-        ``rem_difference`` table (needs ``rem``).
+        ``rem_difference`` table (needs REM, so not ``rem=False``).
     k : int, default=3
         Neighbours defining the k-NN balls.
-    rem : fitted REM, default=None
-        REM model fitted on real data; adds the REM columns.
+    rem : REM, None or False, default=None
+        None cross-fits the REM of both sets (real rows never scored by a PCA
+        that saw them, stratified by ``y_real``); a REM fitted on other rows
+        than ``real`` (e.g. the training rows, with ``real`` held out) scores
+        both sets; False leaves REM out of the tables.
+    n_components : int or None, default=None
+        Components of the cross-fitted REM (see
+        :func:`~sklearn_remgan.metrics.choose_n_components`).
+    cv : int or cross-validation splitter, default=5
+        Folds of the cross-fitted REM.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the folds of the cross-fitted REM.
 
     Returns
     -------
@@ -348,7 +468,7 @@ def blind_spot_tables(
         (inside any generated ball, as counted by ``per_class``),
         ``real_recalled_within_class`` (inside a ball of a generated sample of
         the same class, see :func:`recall_by_class`), ``rem_real`` and
-        ``rem_generated`` (None without ``rem``).
+        ``rem_generated`` (out-of-sample; None with ``rem=False``).
 
     Examples
     --------
@@ -363,34 +483,15 @@ def blind_spot_tables(
     >>> int(tables.real_recalled_within_class.sum())
     60
     """
-    from sklearn_remgan.metrics import per_class_report, precision_recall
-
-    _check_k(k, "blind_spot_tables")
+    caller = "blind_spot_tables"
     real = check_finite_2d(real, name="real")
     generated = check_finite_2d(generated, name="generated")
     check_same_width(real, generated)
-    y_real = np.asarray(y_real)
-    y_generated = np.asarray(y_generated)
-    result = precision_recall(real, generated, k=k)
-    overall = overall_table(real, generated, k=k, rem=rem, result=result)
-    per_class = per_class_report(
-        real,
-        generated,
-        y_real,
-        y_generated,
-        covariates_real=covariates_real,
-        covariates_generated=covariates_generated,
-        k=k,
-        rem=rem,
-        result=result,
-    )
-    within = recall_by_class(real, generated, y_real, y_generated, k=k)
-    rem_real = rem.score_samples(real) if rem is not None else None
-    rem_gen = rem.score_samples(generated) if rem is not None else None
-    rem_difference = None
+    y_real = check_labels(y_real, real.shape[0], name="y_real")
+    y_generated = check_labels(y_generated, generated.shape[0], name="y_generated")
     if status is not None:
-        if rem is None:
-            raise ValueError("blind_spot_tables: status needs rem (a fitted REM).")
+        if rem is False:
+            raise ValueError(f"{caller}: status needs REM values; got rem=False.")
         for name, cov in (
             ("covariates_real", covariates_real),
             ("covariates_generated", covariates_generated),
@@ -398,9 +499,28 @@ def blind_spot_tables(
             if cov is None or status not in cov:
                 have = [] if cov is None else list(cov.columns)
                 raise ValueError(
-                    f"blind_spot_tables: status={status!r} is not a column of {name} "
+                    f"{caller}: status={status!r} is not a column of {name} "
                     f"(columns: {have})."
                 )
+    result = precision_recall(real, generated, k=k)
+    rem_real, rem_gen = _table_rem(
+        real, generated, y_real, rem, n_components, cv, random_state, caller
+    )
+    overall = _overall_row(real.shape[0], generated.shape[0], result, rem_real, rem_gen)
+    per_class = report_from_values(
+        y_real,
+        y_generated,
+        result,
+        np.zeros(real.shape[0]) if rem_real is None else rem_real,
+        np.zeros(generated.shape[0]) if rem_gen is None else rem_gen,
+        covariates_real=covariates_real,
+        covariates_generated=covariates_generated,
+    )
+    if rem_real is None:
+        per_class = per_class.drop(columns=[c for c in per_class if "rem" in c])
+    within = recall_by_class(real, generated, y_real, y_generated, k=k)
+    rem_difference = None
+    if status is not None:
         rem_difference = rem_difference_table(
             rem_real,
             y_real,

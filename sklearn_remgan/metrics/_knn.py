@@ -130,8 +130,11 @@ class _Operand:
     ``sq_norms`` are the float64 squared norms of the float32 rows.
     """
 
-    def __init__(self, X, shift, device, sq_norms=None):
+    def __init__(self, X, shift, device, sq_norms=None, force_exact=False):
         self.exact = X
+        # Every pair decided in float64 (rows whose float32 products could
+        # underflow, see ``precision_recall``).
+        self.force_exact = force_exact
         self.exact_t = _as_tensor(X)  # the same memory, for the re-checks
         self.shift = shift
         self.device = torch.device(device)
@@ -190,13 +193,18 @@ def _choose_shift(arrays, sq_norms):
     return None
 
 
-def make_operands(*arrays, device="cpu"):
-    """Wrap arrays of equal width as :class:`_Operand` objects sharing one shift."""
+def make_operands(*arrays, device="cpu", force_exact=False):
+    """Wrap arrays of equal width as :class:`_Operand` objects sharing one shift.
+
+    ``force_exact`` makes the kernels decide every pair in float64.
+    """
     sq_norms = [_squared_norms(a) for a in arrays]
     shift = _choose_shift(arrays, sq_norms)
     if shift is not None:
         sq_norms = [None] * len(arrays)  # those of the shifted rows are needed
-    return [_Operand(a, shift, device, s) for a, s in zip(arrays, sq_norms)]
+    return [
+        _Operand(a, shift, device, s, force_exact) for a, s in zip(arrays, sq_norms)
+    ]
 
 
 def tile_size(n_samples, n_features, working_memory=None, copies=False):
@@ -351,7 +359,7 @@ def kth_neighbour_sq_radii(op, k, *, working_memory=None):
         Number of pairs recomputed in float64.
     """
     n, d = op.shape
-    g = _error_factor(d, op.device)
+    g = np.inf if op.force_exact else _error_factor(d, op.device)
     out = np.empty(n, dtype=np.float64)
     if not np.isfinite(g):
         for i in range(n):
@@ -481,6 +489,8 @@ def ball_memberships(
     n_real, d = real.shape
     n_gen = generated.shape[0]
     g = _error_factor(d, real.device)
+    if real.force_exact or generated.force_exact:
+        g = np.inf
     ball_count = np.zeros(n_gen, dtype=np.int64)
     covered = np.zeros(n_real, dtype=bool)
     recalled = np.zeros(n_real, dtype=bool)

@@ -1,11 +1,12 @@
 """Improved precision/recall and density/coverage on k-NN balls, exactly."""
 
 import contextlib
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Interval, validate_params
 
 from sklearn_remgan.metrics._knn import (
     ball_memberships,
@@ -32,16 +33,66 @@ def _check_k(k, n_real, n_generated):
 def _check_device(device):
     try:
         device = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
+    except (RuntimeError, TypeError, ValueError) as exc:
         raise ValueError(
-            f"device must be a torch device such as 'cpu' or 'cuda'; got {device!r}."
+            f"device must be 'cpu' or a CUDA device such as 'cuda' or 'cuda:0'; got "
+            f"{device!r}."
         ) from exc
-    if device.type == "cuda" and not torch.cuda.is_available():
+    if device.type not in ("cpu", "cuda"):
         raise ValueError(
-            f"device={str(device)!r} was requested but CUDA is not available; "
-            "use device='cpu'."
+            f"device must be 'cpu' or a CUDA device such as 'cuda' or 'cuda:0'; got "
+            f"{str(device)!r} (the exactness bound is derived for CPU and CUDA "
+            "float32 products only)."
         )
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={str(device)!r} was requested but CUDA is not available; "
+                "use device='cpu'."
+            )
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device={str(device)!r} was requested but only "
+                f"{torch.cuda.device_count()} CUDA device(s) exist."
+            )
     return device
+
+
+# Data whose largest magnitude lies outside [2**-20, 2**20] are scaled by a
+# power of two (exact): float32 squared norms overflow above ~1e19 and
+# underflow below ~1e-19, and distances are scale-equivariant.
+_SAFE_EXPONENT = 20
+# After scaling, rows whose largest magnitude is below this can meet float32
+# underflow in the products, which the relative error bound does not cover:
+# their pairs are all decided in float64.
+_TINY_ROW = 2.0**-40
+_ROWS_PER_PASS = 4096
+
+
+def _row_max_abs(X):
+    out = np.empty(X.shape[0], dtype=np.float64)
+    for start in range(0, X.shape[0], _ROWS_PER_PASS):
+        block = X[start : start + _ROWS_PER_PASS]
+        out[start : start + _ROWS_PER_PASS] = np.abs(block).max(axis=1, initial=0.0)
+    return out
+
+
+def _rescaled(real, generated):
+    """Both sets scaled by one power of two, the exponent, and whether to force exact.
+
+    Returns ``(real, generated, shift, force_exact)``: radii computed on the
+    scaled sets are ``2**shift`` times the original ones.
+    """
+    row_max = [_row_max_abs(real), _row_max_abs(generated)]
+    top = max(m.max(initial=0.0) for m in row_max)
+    shift = 0
+    if top > 0 and not 2.0**-_SAFE_EXPONENT <= top <= 2.0**_SAFE_EXPONENT:
+        shift = -int(np.frexp(top)[1])
+        real = np.ldexp(real.astype(np.float64), shift)
+        generated = np.ldexp(generated.astype(np.float64), shift)
+        row_max = [np.ldexp(m, shift) for m in row_max]
+    tiny = any(((m > 0) & (m < _TINY_ROW)).any() for m in row_max)
+    return real, generated, shift, tiny
 
 
 @contextlib.contextmanager
@@ -61,6 +112,21 @@ def _full_float32_products(device):
         torch.set_float32_matmul_precision(before)
 
 
+def _unscaled(radii, shift):
+    with np.errstate(over="ignore"):  # inf where a radius exceeds float64
+        return np.ldexp(radii, -shift) if shift else radii
+
+
+@validate_params(
+    {
+        "real": ["array-like", "sparse matrix"],
+        "generated": ["array-like", "sparse matrix"],
+        "k": [Interval(Integral, 1, None, closed="left")],
+        "working_memory": [Interval(Real, 0, None, closed="neither"), None],
+        "device": [str, torch.device],
+    },
+    prefer_skip_nested_validation=True,
+)
 def precision_recall(real, generated, *, k=3, working_memory=None, device="cpu"):
     """Improved precision, recall, density and coverage of generated samples.
 
@@ -135,6 +201,12 @@ def precision_recall(real, generated, *, k=3, working_memory=None, device="cpu")
     set to itself are symmetric: only tiles on or above the diagonal are
     computed. Data far from the origin are centred tile by tile to keep that
     band thin; standardized float32 data are used in place, without a copy.
+    Data whose largest magnitude lies outside ``[2**-20, 2**20]`` are first
+    scaled by a power of two (exact; distances are scale-equivariant, radii
+    are scaled back), so results do not change with the scale up to
+    float64's range; rows tiny next to the largest one (below ``2**-40`` of
+    it), whose float32 products could underflow, have all their pairs
+    decided in float64.
 
     References
     ----------
@@ -167,14 +239,12 @@ def precision_recall(real, generated, *, k=3, working_memory=None, device="cpu")
     check_same_width(real, generated)
     _check_k(k, real.shape[0], generated.shape[0])
     device = _check_device(device)
-    if working_memory is not None and not working_memory > 0:
-        raise ValueError(
-            f"working_memory must be a positive number of MiB or None; got "
-            f"{working_memory!r}."
-        )
+    real, generated, shift, force_exact = _rescaled(real, generated)
 
     with _full_float32_products(device), torch.no_grad():
-        real_op, gen_op = make_operands(real, generated, device=device)
+        real_op, gen_op = make_operands(
+            real, generated, device=device, force_exact=force_exact
+        )
         real_r2, n1 = kth_neighbour_sq_radii(real_op, k, working_memory=working_memory)
         gen_r2, n2 = kth_neighbour_sq_radii(gen_op, k, working_memory=working_memory)
         count, covered, recalled, n3 = ball_memberships(
@@ -196,8 +266,8 @@ def precision_recall(real, generated, *, k=3, working_memory=None, device="cpu")
         k=int(k),
         real_recalled=recalled,
         real_covered=covered,
-        real_radii=np.sqrt(real_r2),
-        generated_radii=np.sqrt(gen_r2),
+        real_radii=_unscaled(np.sqrt(real_r2), shift),
+        generated_radii=_unscaled(np.sqrt(gen_r2), shift),
         generated_precise=precise,
         generated_ball_count=count,
         n_rechecked=int(n1 + n2 + n3),

@@ -32,6 +32,51 @@ _MIXED_MIN_SAMPLES = 5000
 _SUBSET_MAX_SHARE = 0.25
 
 
+# float64 squares overflow above about 1e154 and underflow below 1e-154, so
+# rows beyond these magnitudes are scaled by a power of two (exact; REM and
+# projections scale back the same way).
+_SAFE_MAX = 2.0**400
+_SAFE_MIN = 2.0**-400
+
+
+def _needs_scaling(max_abs):
+    return max_abs > 0 and not _SAFE_MIN <= max_abs <= _SAFE_MAX
+
+
+def _pow2_shift(max_abs):
+    """Exponent ``e`` such that ``max_abs * 2**e`` lies in [0.5, 1) (0 for 0)."""
+    max_abs = np.asarray(max_abs, dtype=np.float64)
+    e = -np.frexp(max_abs)[1]
+    return np.where(max_abs > 0, e, 0)
+
+
+def _centred_rows(X, mean, start, stop):
+    """Float64 rows ``start:stop`` of ``X - mean`` and their power-of-two shifts.
+
+    Rows are returned as ``(x - mean) * 2**shift`` with ``shift`` (one per
+    row) 0 unless the row or the mean are too large or too small for float64
+    squares; results computed from them are scaled back with ``2**-shift``.
+    """
+    block = X[start:stop].astype(np.float64)
+    row_max = np.maximum(np.abs(block).max(axis=1, initial=0.0), np.abs(mean).max())
+    extreme = (row_max > _SAFE_MAX) | ((row_max > 0) & (row_max < _SAFE_MIN))
+    if not extreme.any():
+        return block - mean, None
+    shift = _pow2_shift(row_max)[:, None]
+    return np.ldexp(block, shift) - np.ldexp(mean[None, :], shift), shift[:, 0]
+
+
+def _scale_back(values, shift, power=1):
+    """``values * 2**(-power * shift)`` per row (no-op when ``shift`` is None)."""
+    if shift is None:
+        return values
+    shift = -power * shift
+    if values.ndim == 2:
+        shift = shift[:, None]
+    with np.errstate(over="ignore"):
+        return np.ldexp(values, shift)
+
+
 def _chunk(n_other, itemsize=8):
     return max(1, _CHUNK_BYTES // (itemsize * max(1, n_other)))
 
@@ -293,9 +338,7 @@ class REM(TransformerMixin, BaseEstimator):
         self : REM
             The fitted estimator.
         """
-        X = validate_data(
-            self, X, dtype=[np.float64, np.float32], ensure_min_samples=2
-        )
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         n, d = X.shape
         max_rank = min(n - 1, d)
         n_components = self.n_components
@@ -314,6 +357,12 @@ class REM(TransformerMixin, BaseEstimator):
                 solver = "covariance"
             else:
                 solver = "gram_mixed" if n >= _MIXED_MIN_SAMPLES else "gram"
+        # Scale extreme data by a power of two (exact) so that float64 squares
+        # neither overflow nor underflow; components do not change.
+        max_abs = float(max(X.max(), -X.min()))
+        shift = int(_pow2_shift(max_abs)) if _needs_scaling(max_abs) else 0
+        if shift:
+            X = np.ldexp(X.astype(np.float64), shift)
         self.mean_ = X.mean(axis=0, dtype=np.float64)
 
         if solver == "gram":
@@ -359,11 +408,15 @@ class REM(TransformerMixin, BaseEstimator):
                 flip_sign=False,
                 random_state=check_random_state(self.random_state),
             )
-            w, components = s**2, Vt
+            w, V = self._drop_null(s.astype(np.float64) ** 2, Vt.T, n_components, n, d)
+            components = V.T
 
         self.components_ = np.ascontiguousarray(components)
         self.n_components_ = int(self.components_.shape[0])
-        self.explained_variance_ = w / (n - 1)
+        with np.errstate(over="ignore"):
+            self.mean_ = np.ldexp(self.mean_, -shift)
+            # inf where the variance exceeds float64 (data beyond ~1e154)
+            self.explained_variance_ = np.ldexp(w, -2 * shift) / (n - 1)
         self.solver_ = solver
         return self
 
@@ -402,8 +455,8 @@ class REM(TransformerMixin, BaseEstimator):
         out = np.empty((X.shape[0], self.n_components_), dtype=np.float64)
         step = _chunk(X.shape[1])
         for start in range(0, X.shape[0], step):
-            Xc = _centred(X, self.mean_, start, start + step, np.float64)
-            out[start : start + step] = Xc @ self.components_.T
+            Xc, shift = _centred_rows(X, self.mean_, start, start + step)
+            out[start : start + step] = _scale_back(Xc @ self.components_.T, shift)
         return out
 
     def score_samples(self, X):
@@ -438,7 +491,7 @@ class REM(TransformerMixin, BaseEstimator):
             P32, cancel = None, 1e-6
         step = _chunk(X.shape[1])
         for start in range(0, X.shape[0], step):
-            Xc = _centred(X, self.mean_, start, start + step, np.float64)
+            Xc, shift = _centred_rows(X, self.mean_, start, start + step)
             Z = Xc @ P.T if P32 is None else _chunked_float32_product(Xc, P32)
             total = np.einsum("ij,ij->i", Xc, Xc)
             rem2 = total - np.einsum("ij,ij->i", Z, Z)
@@ -447,7 +500,8 @@ class REM(TransformerMixin, BaseEstimator):
                 R = Xc[close]
                 R -= (R @ P.T) @ P
                 rem2[close] = np.einsum("ij,ij->i", R, R)
-            out[start : start + step] = np.sqrt(np.maximum(rem2, 0.0))
+            rem = np.sqrt(np.maximum(rem2, 0.0))
+            out[start : start + step] = _scale_back(rem, shift)
         return out
 
     def __sklearn_tags__(self):

@@ -343,8 +343,8 @@ def test_transform_errors(data, fitted):
     X_gen, y_gen = data[2:]
     with pytest.raises(NotFittedError):
         OTAligner().transform(X_gen, y_gen)
-    with pytest.raises(ValueError, match=r"fitted per class; pass the labels y"):
-        fitted.transform(X_gen)
+    with pytest.raises(ValueError, match=r"covariates need the labels y"):
+        fitted.transform(X_gen, covariates=np.zeros(len(X_gen)))
     with pytest.raises(ValueError, match=r"label\(s\) \['brain'\] were not seen"):
         fitted.transform(X_gen[:2], np.array(["kidney", "brain"]))
     with pytest.raises(ValueError, match=r"X has 199 features, but OTAligner"):
@@ -358,21 +358,8 @@ def test_transform_errors(data, fitted):
 
 
 # --------------------------------------------------------------------------------
-# scikit-learn's estimator checks. fit needs X_real (the data to align to), which the
-# generic checks cannot pass, so they run on a subclass that aligns X to itself.
-
-
-class _SelfAligned(OTAligner):
-    """OTAligner whose ``fit(X, y)`` aligns X to itself (checks only)."""
-
-    def fit(self, X, y=None):
-        return super().fit(X, X_real=X)
-
-    def transform(self, X, y=None):
-        return super().transform(X)
-
-    def fit_transform(self, X, y=None):
-        return self.fit(X).transform(X)
+# scikit-learn's estimator checks, on OTAligner itself: fit(X, y) without X_real
+# aligns X to itself (issue 13 item 5: no test-only subclass).
 
 
 _EXPECTED_FAILED = {
@@ -384,7 +371,7 @@ _EXPECTED_FAILED = {
 
 
 @parametrize_with_checks(
-    [_SelfAligned(n_components=2, random_state=0)],
+    [OTAligner(n_components=2, random_state=0)],
     expected_failed_checks=lambda est: _EXPECTED_FAILED,
 )
 def test_sklearn_estimator_checks(estimator, check, monkeypatch):
@@ -455,3 +442,48 @@ def test_sampler_option_aligns_per_mode_with_covariates(tcga_slice):
     # One transport per (tissue, status) mode, as the sampler conditions on both.
     assert sorted(sampler.aligner_.groups_) == sorted(set(zip(y, status)))
     assert np.isfinite(X_res).all() and len(X_res) == len(y_res)
+
+
+# --------------------------------------------------------------------------------
+# The contract without X_real, and extreme magnitudes (issues 13 and 14)
+
+
+def test_fit_without_x_real_aligns_x_to_itself(data):
+    _, _, X_gen, y_gen = data
+    self_aligned = OTAligner(fraction=1.0, quantile=0.5, random_state=0)
+    explicit = OTAligner(fraction=1.0, quantile=0.5, random_state=0)
+    a = self_aligned.fit(X_gen, y_gen).transform(X_gen, y_gen)
+    b = explicit.fit(X_gen, y_gen, X_real=X_gen, y_real=y_gen).transform(
+        X_gen, y_gen
+    )
+    np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="y_real or covariates_real was given"):
+        OTAligner().fit(X_gen, y_gen, y_real=y_gen)
+
+
+def test_transform_without_labels_joins_the_nearest_group(data, fitted):
+    _, _, X_gen, y_gen = data
+    # Rows are far apart by tissue, so the nearest selected fit row is of the
+    # row's own label: the same result as with labels.
+    np.testing.assert_array_equal(
+        fitted.transform(X_gen), fitted.transform(X_gen, y_gen)
+    )
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e200])
+def test_extreme_magnitudes_give_the_same_plan(data, scale):
+    X, y, X_gen, y_gen = data
+    X, X_gen = X[:, :20].astype(np.float64), X_gen[:, :20].astype(np.float64)
+    base = OTAligner(fraction=1.0, quantile=0.5, n_components=5).fit(
+        X_gen, y_gen, X_real=X, y_real=y
+    )
+    big = OTAligner(fraction=1.0, quantile=0.5, n_components=5).fit(
+        X_gen * scale, y_gen, X_real=X * scale, y_real=y
+    )
+    for key in base.groups_:
+        np.testing.assert_allclose(big.couplings_[key], base.couplings_[key])
+    np.testing.assert_allclose(
+        big.transform(X_gen * scale, y_gen) / scale,
+        base.transform(X_gen, y_gen),
+        rtol=1e-9,
+    )

@@ -46,7 +46,7 @@ def test_rem_distribution_refuses_non_finite(rng):
     disp = REMDistributionDisplay(
         rem_real=np.array([1.0, np.nan]), rem_generated=rng.rand(5)
     )
-    with pytest.raises(ValueError, match="rem_real contains 1 non-finite"):
+    with pytest.raises(ValueError, match="rem_real contains 1 NaN and 0 infinite"):
         disp.plot()
 
 
@@ -176,3 +176,149 @@ def test_zero_recall_display_without_covariate_has_one_bar_per_class():
     assert disp.zero_recall["all"].to_dict() == {"a": 0.5, "b": 0.0}
     assert len(disp.ax_.patches) == 2
     assert disp.ax_.get_legend() is None
+
+
+# --------------------------------------------------------------------------------
+# Issue 14: no silently wrong figure, no traceback from inside matplotlib/UMAP
+
+
+class _Stub:
+    """A fitted sampler drawing noise around its training mean; counts draws."""
+
+    def __init__(self, X):
+        self.mean = np.asarray(X).mean(axis=0)
+        self.random_state_ = np.random.RandomState(0)
+        self.seeds = []
+
+    def sample(self, n_samples, y=None, *, random_state=None):
+        self.seeds.append(random_state)
+        rng = np.random.default_rng(random_state)
+        return self.mean + rng.normal(size=(n_samples, self.mean.size)), np.asarray(y)
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        np.array(["False", "True", "False", "True"]),
+        np.array([np.nan, 1.0, 0.0, 1.0]),
+        np.array([2, 1, 0, 1]),
+    ],
+)
+def test_recall_flags_must_be_boolean(flags):
+    y = np.array(["a", "a", "b", "b"])
+    with pytest.raises(ValueError, match="real_recalled must hold booleans"):
+        ZeroRecallDisplay.from_predictions(flags, y)
+    with pytest.raises(ValueError, match="real_recalled must hold booleans"):
+        RecallREMDisplay.from_predictions(np.ones(4), flags, y)
+
+
+def test_zero_recall_reads_integer_flags_as_booleans():
+    y = np.array(["a", "a", "b", "b"])
+    disp = ZeroRecallDisplay.from_predictions(np.array([0, 1, 1, 1]), y)
+    assert disp.zero_recall.loc["a", "all"] == 0.5
+
+
+def test_missing_labels_are_refused_not_dropped():
+    y = np.array(["a", None, "b", "b"], dtype=object)
+    with pytest.raises(ValueError, match="y_real holds 1 missing label"):
+        ZeroRecallDisplay.from_predictions(np.ones(4, dtype=bool), y)
+    with pytest.raises(ValueError, match="y_real holds 1 missing label"):
+        RecallREMDisplay.from_predictions(np.ones(4), np.ones(4, dtype=bool), y)
+
+
+def test_empty_input_is_refused():
+    with pytest.raises(ValueError, match="real_recalled is empty"):
+        ZeroRecallDisplay.from_predictions(np.array([], dtype=bool), [])
+    with pytest.raises(ValueError, match="zero_recall is empty"):
+        ZeroRecallDisplay(zero_recall=pd.DataFrame()).plot()
+    with pytest.raises(ValueError, match="rem_generated is empty"):
+        REMDistributionDisplay.from_predictions(np.ones(3), [])
+
+
+@pytest.mark.parametrize(
+    "bins, error",
+    [(0, ValueError), (-3, ValueError), (2.5, ValueError), ("a", TypeError)],
+)
+def test_bins_must_be_a_positive_int(rng, bins, error):
+    with pytest.raises(error, match="bins must be an int >= 1"):
+        REMDistributionDisplay.from_predictions(rng.rand(5), rng.rand(5), bins=bins)
+
+
+@pytest.mark.parametrize("top", [1e308, 1e-310, 5.0])
+def test_rem_histogram_at_extreme_magnitudes(top):
+    disp = REMDistributionDisplay.from_predictions(
+        np.array([top, top / 2, top / 4]), np.array([top / 3, top / 3]), bins=4
+    )
+    heights = [p.get_height() for p in disp.ax_.patches]
+    assert np.isfinite(heights).all() and max(heights) > 0
+    # equal values still get a visible bar
+    disp = REMDistributionDisplay.from_predictions([top, top], [top], bins=3)
+    assert max(p.get_height() for p in disp.ax_.patches) > 0
+
+
+def test_negative_rem_is_refused():
+    with pytest.raises(ValueError, match="rem_real contains 1 negative"):
+        REMDistributionDisplay.from_predictions([-1.0, 2.0], [1.0])
+
+
+def test_umap_on_too_few_rows_is_refused(rng):
+    with pytest.raises(ValueError, match="needs at least 4 rows"):
+        UMAPDisplay.from_predictions(rng.rand(2, 3), rng.rand(1, 3))
+
+
+@pytest.mark.parametrize(
+    "history, error, match",
+    [
+        (5, TypeError, "history must be a skorch History or a list"),
+        ({"critic_loss": 1.0}, TypeError, "history must be a skorch History"),
+        ([1, 2], TypeError, "one dict per epoch; entry 0 is int"),
+        ([{"critic_loss": "x"}], TypeError, "'critic_loss' must hold numbers"),
+        ([{"epoch": 1}], ValueError, "records none of"),
+    ],
+)
+def test_training_curves_history_errors(history, error, match):
+    with pytest.raises(error, match=match):
+        TrainingCurvesDisplay.from_history(history)
+
+
+def test_training_curves_draw_valid_score_on_its_own_axis():
+    history = [
+        {"critic_loss": -1.0 / e, "generator_loss": 0.5, "valid_score": 0.9 - e / 10}
+        for e in range(1, 6)
+    ]
+    disp = TrainingCurvesDisplay.from_history(history)
+    assert disp.ax_valid_ is not None and disp.ax_valid_ is not disp.ax_
+    (line,) = disp.ax_valid_.get_lines()
+    np.testing.assert_allclose(line.get_ydata(), [0.8, 0.7, 0.6, 0.5, 0.4])
+    assert len(disp.ax_.get_legend().get_texts()) == 3
+    losses_only = TrainingCurvesDisplay.from_history(history, keys=["critic_loss"])
+    assert losses_only.ax_valid_ is None
+
+
+def test_from_estimator_uses_out_of_sample_rem_and_no_sampler_state(tcga_slice):
+    X, y = tcga_slice["X"][:120], tcga_slice["y"][:120]
+    stub = _Stub(X)
+    before = stub.random_state_.get_state()[1].copy()
+    disp = REMDistributionDisplay.from_estimator(stub, X, y, n_components=20)
+    # the draw is seeded by the Display's random_state, not the sampler's
+    assert stub.seeds[-1] is not None
+    np.testing.assert_array_equal(stub.random_state_.get_state()[1], before)
+    again = REMDistributionDisplay.from_estimator(stub, X, y, n_components=20)
+    np.testing.assert_array_equal(again.rem_real, disp.rem_real)
+    np.testing.assert_array_equal(again.rem_generated, disp.rem_generated)
+    # real REM is cross-fitted: above the in-sample REM of the same rows
+    from sklearn_remgan.metrics import REM
+
+    in_sample = REM(20).fit(X).score_samples(X)
+    assert np.mean(disp.rem_real) > 1.05 * in_sample.mean()
+
+
+def test_from_estimator_refuses_short_y_and_in_sample_rem(tcga_slice):
+    from sklearn_remgan.metrics import REM
+
+    X, y = tcga_slice["X"][:60], tcga_slice["y"][:60]
+    stub = _Stub(X)
+    with pytest.raises(ValueError, match="y must be 1D with one label per row"):
+        RecallREMDisplay.from_estimator(stub, X, y[:-1])
+    with pytest.raises(ValueError, match="rem was fitted on real itself"):
+        UMAPDisplay.from_estimator(stub, X, y, rem=REM(5).fit(X), reducer=PCA(2))

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.decomposition import PCA
+from sklearn.utils import Bunch
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_remgan.metrics import REM
@@ -24,6 +25,32 @@ def wide_set(shared_data_dir):
     return X.astype(np.float32)
 
 
+@pytest.fixture(scope="module")
+def wide_reference(wide_set):
+    """Float64 SVD of the first 1,100 rows, computed once for the module.
+
+    It is scikit-learn's ``PCA(svd_solver='full')`` (centring, then LAPACK
+    SVD); REM references for any number of components derive from it, so the
+    three wide-data tests no longer recompute the same decomposition.
+    """
+    train = wide_set[:1100].astype(np.float64)
+    mean = train.mean(axis=0)
+    _, s, Vt = np.linalg.svd(train - mean, full_matrices=False)
+
+    def rem(X, n_components):
+        Z = X.astype(np.float64) - mean
+        P = Vt[:n_components]
+        Z -= (Z @ P.T) @ P
+        return np.sqrt((Z**2).sum(axis=1))
+
+    return Bunch(
+        rem=rem,
+        mean=mean,
+        Vt=Vt,
+        explained_variance=s**2 / (train.shape[0] - 1),
+    )
+
+
 @pytest.mark.parametrize("svd_solver", ["auto", "gram", "covariance", "full"])
 def test_equals_pca_reconstruction_error(tcga_slice, svd_solver):
     X = tcga_slice["X"]
@@ -36,20 +63,21 @@ def test_equals_pca_reconstruction_error(tcga_slice, svd_solver):
     assert rem.solver_ == ("covariance" if svd_solver == "auto" else svd_solver)
 
 
-def test_wide_gram_route_equals_pca(wide_set):
+@pytest.mark.slow(reason="wide float64 REM fit on 1,100 x 3,341 real rows")
+def test_wide_gram_route_equals_pca(wide_set, wide_reference):
     X = wide_set
     train, test = X[:1100], X[1100:]
     rem = REM(400).fit(train)
     assert rem.solver_ == "gram"
-    _, pca = _pca_rem(train, 400)
-    Z = test.astype(np.float64) - pca.inverse_transform(pca.transform(test))
-    expected = np.sqrt((Z**2).sum(axis=1))
+    expected = wide_reference.rem(test, 400)
     np.testing.assert_allclose(rem.score_samples(test), expected, rtol=1e-4)
     # Leading components are well separated; later ones may rotate among
     # near-equal eigenvalues without changing the subspace.
+    projections = (test.astype(np.float64) - wide_reference.mean) @ wide_reference.Vt[
+        :10
+    ].T
     np.testing.assert_allclose(
-        np.abs(rem.transform(test)[:, :10]), np.abs(pca.transform(test)[:, :10]),
-        atol=1e-3,
+        np.abs(rem.transform(test)[:, :10]), np.abs(projections), atol=1e-3
     )
 
 
@@ -123,19 +151,19 @@ def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
-def test_gram_mixed_equals_pca(wide_set):
+@pytest.mark.slow(reason="mixed-precision REM fit on 1,100 x 3,341 real rows")
+def test_gram_mixed_equals_pca(wide_set, wide_reference):
     # Mixed precision route: float32 search subspace, float64 Rayleigh-Ritz.
     X = wide_set
     train, test = X[:1100], X[1100:]
     rem = REM(400, svd_solver="gram_mixed").fit(train)
     assert rem.solver_ == "gram_mixed"
-    expected_train, pca = _pca_rem(train, 400)
-    Z = test.astype(np.float64) - pca.inverse_transform(pca.transform(test))
-    expected = np.sqrt((Z**2).sum(axis=1))
+    expected = wide_reference.rem(test, 400)
+    expected_train = wide_reference.rem(train, 400)
     np.testing.assert_allclose(rem.score_samples(test), expected, rtol=1e-4)
     np.testing.assert_allclose(rem.score_samples(train), expected_train, rtol=1e-4)
     np.testing.assert_allclose(
-        rem.explained_variance_, pca.explained_variance_, rtol=1e-5
+        rem.explained_variance_, wide_reference.explained_variance[:400], rtol=1e-5
     )
     # deterministic: no random start
     again = REM(400, svd_solver="gram_mixed").fit(train)
@@ -207,15 +235,17 @@ def test_rank_deficient_wide_data(svd_solver):
     assert rem.score_samples(X).max() < 1e-3 * norms.min()
 
 
-def test_gram_mixed_subset_eigensolver_equals_pca(wide_set, monkeypatch):
+@pytest.mark.slow(reason="two mixed-precision REM fits on 1,100 x 3,341 real rows")
+def test_gram_mixed_subset_eigensolver_equals_pca(
+    wide_set, wide_reference, monkeypatch
+):
     # 220 of 1,100 eigenvectors: the subset eigensolver; and when MRRR fails
     # to converge, the full solver on a fresh Gram matrix gives the same REM.
     import sklearn_remgan.metrics._rem as rem_module
 
     train, test = wide_set[:1100], wide_set[1100:]
-    expected_train, pca = _pca_rem(train, 200)
-    Z = test.astype(np.float64) - pca.inverse_transform(pca.transform(test))
-    expected = np.sqrt((Z**2).sum(axis=1))
+    expected_train = wide_reference.rem(train, 200)
+    expected = wide_reference.rem(test, 200)
     calls = []
     tridiagonal = rem_module.scipy.linalg.eigh_tridiagonal
 
@@ -235,3 +265,34 @@ def test_gram_mixed_subset_eigensolver_equals_pca(wide_set, monkeypatch):
     monkeypatch.setattr(rem_module.scipy.linalg, "eigh_tridiagonal", fails)
     fallback = REM(200, svd_solver="gram_mixed").fit(train)
     np.testing.assert_allclose(fallback.score_samples(test), expected, rtol=1e-4)
+
+
+def test_randomized_solver_caps_null_components_with_warning():
+    # Rank-3 data, 5 components: the randomized solver used to keep two null
+    # directions silently (REM ~1e-16 for rows off the data's span).
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 3)) @ rng.normal(size=(3, 20))
+    with pytest.warns(UserWarning, match="numerical rank 3"):
+        rem = REM(5, svd_solver="randomized", random_state=0).fit(X)
+    assert rem.n_components_ == 3
+    off = rng.normal(size=(4, 20))
+    exact = REM(3, svd_solver="full").fit(X).score_samples(off)
+    np.testing.assert_allclose(rem.score_samples(off), exact, rtol=1e-8)
+
+
+@pytest.mark.parametrize("svd_solver", ["gram", "covariance", "full", "randomized"])
+@pytest.mark.parametrize("scale", [1e-300, 1e-200, 1e200, 1e300])
+def test_extreme_magnitudes_scale_rem_exactly(svd_solver, scale):
+    # REM is scale-equivariant; float64 squares of 1e200 overflow and of
+    # 1e-200 underflow, so REM scales the rows by powers of two internally.
+    rng = np.random.RandomState(0)
+    X, T = rng.normal(size=(40, 30)), rng.normal(size=(6, 30))
+    base = REM(5, svd_solver=svd_solver, random_state=0).fit(X)
+    big = REM(5, svd_solver=svd_solver, random_state=0).fit(X * scale)
+    np.testing.assert_allclose(
+        big.score_samples(T * scale) / scale, base.score_samples(T), rtol=1e-10
+    )
+    np.testing.assert_allclose(big.mean_ / scale, base.mean_, rtol=1e-10, atol=0)
+    np.testing.assert_allclose(
+        big.transform(T * scale) / scale, base.transform(T), rtol=1e-8, atol=1e-12
+    )

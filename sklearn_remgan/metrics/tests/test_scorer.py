@@ -56,7 +56,7 @@ class FreshSampler(_Reference):
         self.pool, self.pool_y = pool, pool_y
         self.random_state = random_state
 
-    def sample(self, n_samples, y=None):
+    def sample(self, n_samples, y=None, *, random_state=None):
         y = np.asarray(y)
         return self._draw(self.pool, self.pool_y, y, replace=False), y
 
@@ -64,7 +64,7 @@ class FreshSampler(_Reference):
 class CopySampler(_Reference):
     """Returns copies of its own training rows (memorisation)."""
 
-    def sample(self, n_samples, y=None):
+    def sample(self, n_samples, y=None, *, random_state=None):
         y = np.asarray(y)
         return self._draw(self.X_fit_, self.y_fit_, y, replace=True), y
 
@@ -72,7 +72,7 @@ class CopySampler(_Reference):
 class CollapsedSampler(_Reference):
     """Mode collapse: per label, three averages of training rows, repeated."""
 
-    def sample(self, n_samples, y=None):
+    def sample(self, n_samples, y=None, *, random_state=None):
         y = np.asarray(y)
         rng = np.random.default_rng(self.random_state)
         out = np.empty((len(y), self.X_fit_.shape[1]), dtype=np.float32)
@@ -92,7 +92,7 @@ class BrokenSampler(_Reference):
         self.mode = mode
         self.random_state = random_state
 
-    def sample(self, n_samples, y=None):
+    def sample(self, n_samples, y=None, *, random_state=None):
         y = np.asarray(y)
         X = self._draw(self.X_fit_, self.y_fit_, y, replace=True)
         if self.mode == "nan":
@@ -215,7 +215,7 @@ def test_rem_train_reference_needs_training_rows(splits):
     X_te, y_te = splits["test"]
 
     class NoRows:
-        def sample(self, n_samples, y=None):
+        def sample(self, n_samples, y=None, *, random_state=None):
             return np.zeros((n_samples, X_te.shape[1])), np.asarray(y)
 
     with pytest.raises(ValueError, match=r"NoRows has no 'X_fit_' attribute"):
@@ -301,8 +301,11 @@ def test_labels_are_needed_unless_pooled(generators, splits):
     X_te, y_te = splits["test"]
     with pytest.raises(ValueError, match=r"y is required; got y=None"):
         PRScorer()(generators["copy"], X_te, None)
-    with pytest.raises(ValueError, match=r"one label per held-out row"):
+    with pytest.raises(ValueError, match=r"y must be 1D with one label per row"):
         PRScorer()(generators["copy"], X_te, y_te[:-1])
+    # holdout reference: validated before the split (was an IndexError)
+    with pytest.raises(ValueError, match=r"y must be 1D with one label per row"):
+        REMScorer(reference="holdout")(generators["fresh"], X_te[:20], y_te[:19])
 
 
 @pytest.mark.parametrize(
@@ -357,3 +360,24 @@ def test_search_fitted_with_sample_weight(splits):
     messages = [str(w.message) for w in caught]
     assert any("pr=PRScorer(" in m and "sample_weight" in m for m in messages)
     assert np.isfinite(search.cv_results_["mean_test_rem"]).all()
+
+
+def test_a_display_drawn_first_does_not_change_the_score(tcga_slice):
+    # issue 13: the Displays advanced the sampler's random_state_, so a figure
+    # changed what the next scorer call saw. Both now draw through draw_like.
+    from sklearn_remgan.diagnostics import REMDistributionDisplay
+
+    rows = np.r_[0:75, -75:0]
+    X, y = tcga_slice["X"][rows], tcga_slice["y"][rows]
+    sampler = WGANGPSampler(
+        latent_dim=4, generator_hidden=(16,), critic_hidden=(16,), max_epochs=1,
+        batch_size=32, random_state=0,
+    ).fit(X, y)
+    twin = pickle.loads(pickle.dumps(sampler))
+    scorer = PRScorer(metric="recall", average="pooled")
+    before = scorer(sampler, X, y)
+    REMDistributionDisplay.from_estimator(sampler, X, y, n_components=10)
+    assert scorer(sampler, X, y) == before
+    # the sampler's own random state did not move: unseeded draws still match
+    # those of an untouched copy
+    np.testing.assert_array_equal(sampler.sample(8, y[:8])[0], twin.sample(8, y[:8])[0])
