@@ -167,7 +167,8 @@ class WGANGPNet(NeuralNet):
             (key, PassthroughScoring(name=key, on_train=True)) for key in HISTORY_KEYS
         ]
         if self.verbose == 1:
-            callbacks += [("progress_bar", EpochProgressBar(HISTORY_KEYS))]
+            keys = (*HISTORY_KEYS, "valid_score")
+            callbacks += [("progress_bar", EpochProgressBar(keys))]
         elif self.verbose:
             callbacks += [
                 ("progress_bar", ProgressBar(postfix_keys=list(HISTORY_KEYS))),
@@ -252,6 +253,25 @@ class WGANGPNet(NeuralNet):
 
     def _noise(self, n, device):
         return torch.randn(n, self.latent_dim, device=device)
+
+    def generate(self, conditions):
+        """Generated rows for condition vectors, from torch's global generator.
+
+        The caller sets eval mode, disables gradients and seeds torch (the
+        samplers' ``sample`` does all three).
+
+        Parameters
+        ----------
+        conditions : torch.Tensor of shape (n_rows, n_conditions)
+            Condition vectors on the net's device.
+
+        Returns
+        -------
+        rows : torch.Tensor of shape (n_rows, n_features)
+            One generated row per condition vector.
+        """
+        z = self._noise(conditions.shape[0], conditions.device)
+        return self.module_(z, conditions if conditions.shape[1] else None)
 
     def _batches_done(self):
         # Batches finished in earlier epochs plus those of the current epoch,

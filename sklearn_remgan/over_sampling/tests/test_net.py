@@ -57,9 +57,9 @@ def test_each_optimizer_moves_its_own_module(data):
     assert {id(p) for g in net.optimizer_.param_groups for p in g["params"]} == {
         id(p) for p in net.module_.parameters()
     }
-    assert {
-        id(p) for g in net.critic_optimizer_.param_groups for p in g["params"]
-    } == {id(p) for p in net.critic_.parameters()}
+    assert {id(p) for g in net.critic_optimizer_.param_groups for p in g["params"]} == {
+        id(p) for p in net.critic_.parameters()
+    }
 
 
 def test_learning_rates_belong_to_their_optimizer():
@@ -111,6 +111,7 @@ def test_adam_uses_the_fused_kernel_unless_the_user_chooses():
     assert net.optimizer_.defaults["fused"] is True
     # Other optimizers get no such argument.
     net = make_net(critic_optimizer=torch.optim.SGD, critic_optimizer__lr=0.1)
-    assert "fused" not in net.initialize().critic_optimizer_.defaults or not (
-        net.critic_optimizer_.defaults["fused"]
+    assert (
+        "fused" not in net.initialize().critic_optimizer_.defaults
+        or not (net.critic_optimizer_.defaults["fused"])
     )
