@@ -111,11 +111,16 @@ class Denoiser(nn.Module):
 
     Attributes
     ----------
+    center, scale : torch.Tensor of shape (n_features,)
+        Buffers with the per-gene mean and standard deviation of the training
+        rows (0 and 1 until the diffusion net sets them at fit): the net
+        diffuses ``(x - center) / scale``, so that the unit-variance noise
+        matches the data whatever their units.
     lower, upper : torch.Tensor of shape (n_features,)
-        Buffers with the per-gene range of the training rows (``-inf`` and
-        ``inf`` until the diffusion net sets them at fit); sampling clips its
-        estimates of the clean row to them. Buffers travel with the weights
-        in ``state_dict``, checkpoints and pickles.
+        Buffers with the per-gene range of the standardized training rows
+        (``-inf`` and ``inf`` until set); sampling clips its estimates of the
+        clean row to them. Buffers travel with the weights in
+        ``state_dict``, checkpoints and pickles.
 
     Examples
     --------
@@ -150,6 +155,8 @@ class Denoiser(nn.Module):
             nn.SiLU(),
             nn.Linear(int(hidden_dim), self.n_features),
         )
+        self.register_buffer("center", torch.zeros(self.n_features))
+        self.register_buffer("scale", torch.ones(self.n_features))
         self.register_buffer("lower", torch.full((self.n_features,), -torch.inf))
         self.register_buffer("upper", torch.full((self.n_features,), torch.inf))
 

@@ -1,5 +1,6 @@
 """Gaussian diffusion: noise schedule, skorch training net, DDPM and DDIM sampling."""
 
+import contextlib
 import copy
 import math
 
@@ -127,12 +128,19 @@ class DiffusionNet(NeuralNet):
     and ``upper`` of the denoiser, set when training starts), which keeps a
     few early, poor estimates from throwing rows off the data's support.
 
+    The net diffuses standardized rows: when training first starts it
+    stores each gene's training mean and standard deviation in the
+    denoiser's buffers ``center`` and ``scale``, trains on ``(x - center) /
+    scale`` and returns generated rows in the input's units. The noise has
+    unit variance, so rows in other units (raw log-expression, or values of
+    order 1e6) would otherwise be drowned or barely touched by it.
+
     Parameters
     ----------
     module : type or torch.nn.Module, default=Denoiser
         The denoiser; arguments via ``module__name``. It is called as
-        ``module(x_t, t, condition)`` and has buffers ``lower`` and
-        ``upper`` of shape (n_features,).
+        ``module(x_t, t, condition)`` and has buffers ``center``,
+        ``scale``, ``lower`` and ``upper`` of shape (n_features,).
     criterion : type or torch.nn.Module, default=torch.nn.MSELoss
         Loss between the denoiser's output and its target.
     n_timesteps : int, default=1000
@@ -154,6 +162,9 @@ class DiffusionNet(NeuralNet):
         and all ``n_timesteps`` otherwise.
     eta : float, default=0.0
         Stochasticity of the sampler: 0 is DDIM, 1 is DDPM.
+    precision : {'float32', 'bfloat16'}, default='float32'
+        ``'bfloat16'`` runs the training forward passes under
+        ``torch.autocast``; sampling is float32.
     seed : int or None, default=None
         Seeds the shuffling of training batches (a fresh ``torch.Generator``
         per fit); None uses torch's global generator.
@@ -212,6 +223,7 @@ class DiffusionNet(NeuralNet):
         guidance_scale=1.0,
         n_steps=None,
         eta=0.0,
+        precision="float32",
         seed=None,
         optimizer=torch.optim.AdamW,
         train_split=None,
@@ -235,6 +247,7 @@ class DiffusionNet(NeuralNet):
         self.guidance_scale = guidance_scale
         self.n_steps = n_steps
         self.eta = eta
+        self.precision = precision
         self.seed = seed
 
     @property
@@ -244,7 +257,7 @@ class DiffusionNet(NeuralNet):
             (key, PassthroughScoring(name=key, on_train=True)) for key in HISTORY_KEYS
         ]
         if self.verbose == 1:
-            callbacks += [("progress_bar", EpochProgressBar(HISTORY_KEYS))]
+            callbacks += [("progress_bar", EpochProgressBar(HISTORY_KEYS, desc="DDPM"))]
         elif self.verbose:
             callbacks += [
                 ("progress_bar", ProgressBar(postfix_keys=list(HISTORY_KEYS))),
@@ -343,7 +356,12 @@ class DiffusionNet(NeuralNet):
 
     # -------------------------------------------------------------- training
     def on_train_begin(self, net, X=None, y=None, **kwargs):
-        """Widen the denoisers' clipping range to cover the training rows.
+        """Count earlier steps; set the data's units and clipping range.
+
+        The first training of the net sets the per-gene mean and standard
+        deviation of ``X`` as the units it diffuses in, and their range as
+        the clipping range; a resumed training keeps the units and widens the
+        range to cover ``X``.
 
         Parameters
         ----------
@@ -357,19 +375,35 @@ class DiffusionNet(NeuralNet):
             Unused.
         """
         super().on_train_begin(net, X=X, y=y, **kwargs)
-        X = torch.as_tensor(np.asarray(X) if not torch.is_tensor(X) else X)
-        lower, upper = X.amin(dim=0).float(), X.amax(dim=0).float()
+        # Steps taken so far (also those of a resumed checkpoint's history)
+        # drive the warm-up of the weight average.
+        self.ema_steps_ = sum(e.get("train_batch_count", 0) for e in self.history)
+        X = X.detach().cpu().numpy() if torch.is_tensor(X) else np.asarray(X)
+        X = X.astype(np.float64)
+        first = bool(torch.isinf(self.module_.lower).any())
+        if first:
+            center, scale = X.mean(axis=0), X.std(axis=0)
+            scale[~(scale > 0)] = 1.0  # constant genes
+            for module in (self.module_, self.denoiser_):
+                module.center.copy_(torch.as_tensor(center))
+                module.scale.copy_(torch.as_tensor(scale))
+        center = self.module_.center.double().cpu().numpy()
+        scale = self.module_.scale.double().cpu().numpy()
+        Z = (X - center) / scale
+        lower, upper = torch.as_tensor(Z.min(axis=0)), torch.as_tensor(Z.max(axis=0))
         for module in (self.module_, self.denoiser_):
-            low, high = lower.to(module.lower), upper.to(module.upper)
-            # Unset (infinite) bounds take the data's; set ones (resumed
-            # training) widen to cover it.
-            unset = torch.isinf(module.lower) | torch.isinf(module.upper)
-            module.lower.copy_(
-                torch.where(unset, low, torch.minimum(module.lower, low))
-            )
-            module.upper.copy_(
-                torch.where(unset, high, torch.maximum(module.upper, high))
-            )
+            # Resumed training keeps the checkpoint's units and widens its range.
+            if not first:
+                lower = torch.minimum(lower, module.lower.double().cpu())
+                upper = torch.maximum(upper, module.upper.double().cpu())
+            module.lower.copy_(lower)
+            module.upper.copy_(upper)
+
+    def _autocast(self):
+        if self.precision == "bfloat16":
+            device_type = torch.device(self.device).type
+            return torch.autocast(device_type=device_type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
 
     def _check_finite(self, loss):
         if not torch.isfinite(loss):
@@ -407,7 +441,8 @@ class DiffusionNet(NeuralNet):
             ``diffusion_loss``.
         """
         x0, condition = batch
-        x0 = x0.to(self.device)
+        denoiser = self.denoiser_
+        x0 = (x0.to(self.device) - denoiser.center) / denoiser.scale
         condition = condition.to(self.device)
         n = x0.shape[0]
         self.denoiser_.train()
@@ -423,8 +458,9 @@ class DiffusionNet(NeuralNet):
             target = ab.sqrt() * noise - (1 - ab).sqrt() * x0
         else:
             target = x0
-        out = self.denoiser_(x_t, t, condition)
-        loss = self.get_loss(out, target, X=x_t, training=True)
+        with self._autocast():
+            out = self.denoiser_(x_t, t, condition)
+        loss = self.get_loss(out.float(), target, X=x_t, training=True)
         self._check_finite(loss.detach())
         self.optimizer_.zero_grad(set_to_none=True)
         loss.backward()
@@ -515,4 +551,4 @@ class DiffusionNet(NeuralNet):
             )
             if sigma > 0:
                 x = x + sigma * torch.randn_like(x)
-        return x
+        return x * module.scale + module.center

@@ -1,9 +1,11 @@
 import pickle
+from collections import Counter
 
 import numpy as np
 import pytest
 import torch
 
+from sklearn_remgan.over_sampling._ddpm import DDPMSampler
 from sklearn_remgan.over_sampling._denoiser import Denoiser, timestep_embedding
 from sklearn_remgan.over_sampling._diffusion import (
     DiffusionNet,
@@ -109,10 +111,16 @@ def test_training_reduces_the_loss_and_tracks_the_average(prediction):
     for avg, trained in zip(net.module_.parameters(), net.denoiser_.parameters()):
         assert not torch.equal(avg, trained)
         assert torch.allclose(avg, trained, atol=0.2)
-    # Clipping range: the training rows' per-gene range, in both copies.
+    # Units and clipping range: the training rows' per-gene mean, spread and
+    # range, in both copies.
     for module in (net.module_, net.denoiser_):
-        np.testing.assert_allclose(module.lower.numpy(), X.min(0))
-        np.testing.assert_allclose(module.upper.numpy(), X.max(0))
+        center, scale = module.center.numpy(), module.scale.numpy()
+        np.testing.assert_allclose(center, X.mean(0), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(scale, X.std(0), rtol=1e-5)
+        for bound, expected in ((module.lower, X.min(0)), (module.upper, X.max(0))):
+            np.testing.assert_allclose(
+                bound.numpy() * scale + center, expected, rtol=1e-5, atol=1e-5
+            )
 
 
 @pytest.fixture(scope="module")
@@ -185,11 +193,186 @@ def test_net_pickles_with_its_average(trained_toy_net):
     with torch.no_grad():
         b = clone.generate(cond)
     torch.testing.assert_close(a, b)
-    torch.testing.assert_close(clone.module_.upper, net.module_.upper)
+    for name in ("center", "scale", "lower", "upper"):
+        torch.testing.assert_close(
+            getattr(clone.module_, name), getattr(net.module_, name)
+        )
+
+
+@pytest.mark.parametrize("units", [1e-20, 1.0, 1e20])
+def test_rows_come_back_in_the_input_units(units):
+    X, cond = _toy_data()
+    X = (X * units + 3 * units).astype(np.float32)
+    torch.manual_seed(0)
+    net = _net(max_epochs=30, ema_decay=0.9, n_steps=10).fit(X, cond)
+    torch.manual_seed(0)
+    with torch.no_grad():
+        rows = net.generate(torch.as_tensor(cond)).numpy()
+    assert np.isfinite(rows).all()
+    labels = cond.argmax(1)
+    for label in (0, 1):
+        gap = rows[labels == label].mean(0) - X[labels == label].mean(0)
+        assert np.abs(gap).mean() < 0.5 * units
 
 
 def test_divergence_is_reported():
     X, cond = _toy_data()
-    X[0, 0] = np.inf
+    torch.manual_seed(0)
     with pytest.raises(FloatingPointError, match="Diffusion training diverged"):
-        _net(max_epochs=1).fit(X, cond)
+        _net(max_epochs=5, lr=1e30).fit(X, cond)
+
+
+# ---------------------------------------------------------------- sampler
+
+FAST_DDPM = {
+    "hidden_dim": 16,
+    "n_blocks": 1,
+    "n_timesteps": 50,
+    "n_steps": 5,
+    "max_epochs": 2,
+    "batch_size": 16,
+}
+
+
+def test_sampler_counts_modes_and_history(toy):
+    X, y, status = toy
+    sampler = DDPMSampler({"a": 60}, random_state=0, **FAST_DDPM)
+    X_res, y_res = sampler.fit_resample(X, y, covariates=status)
+    assert Counter(y_res.tolist()) == {"a": 60, "b": 25, "c": 15}
+    np.testing.assert_array_equal(X_res[: len(X)], X)
+    assert X_res.dtype == np.float32 and np.isfinite(X_res).all()
+    modes = sampler.modes_.set_index(["label", "covariate_0"])
+    assert modes.loc[("a", "normal"), "n_generated"] == 20  # water filling
+    assert isinstance(sampler.net_, DiffusionNet)
+    assert len(sampler.net_.history) == 2
+    assert np.isfinite(sampler.net_.history[-1, "diffusion_loss"])
+    # Generated rows stay inside the per-gene training range (clipping).
+    new = X_res[len(X) :]
+    assert (new >= X.min(0) - 1e-5).all() and (new <= X.max(0) + 1e-5).all()
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"sampling": "ddpm", "n_steps": None}, {"prediction": "v"}]
+)
+def test_sampler_reproducible_and_pickles(toy, params):
+    X, y, status = toy
+    kwargs = {**FAST_DDPM, **params}
+    a = DDPMSampler(random_state=3, **kwargs).fit(X, y, covariates=status)
+    b = DDPMSampler(random_state=3, **kwargs).fit(X, y, covariates=status)
+    torch.manual_seed(123)
+    before = torch.rand(1)
+    X_a, y_a = a.sample(10, random_state=0)
+    X_b, y_b = b.sample(10, random_state=0)
+    np.testing.assert_array_equal(X_a, X_b)
+    np.testing.assert_array_equal(y_a, y_b)
+    # The caller's global torch generator is untouched.
+    torch.manual_seed(123)
+    assert torch.equal(torch.rand(1), before)
+    restored = pickle.loads(pickle.dumps(a))
+    X_r, _ = restored.sample(10, random_state=0)
+    np.testing.assert_array_equal(X_a, X_r)
+    # A different seed gives other rows.
+    X_c, _ = DDPMSampler(random_state=4, **kwargs).fit(X, y).sample(10, y="a")
+    assert not np.allclose(X_c, a.sample(10, y="a", random_state=0)[0])
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_steps": 60}, "n_steps=60 must be at most n_timesteps=50"),
+        ({"guidance_scale": 2.0, "condition_dropout": 0.0}, "condition_dropout > 0"),
+        ({"prediction": "eps"}, "'prediction' parameter of DDPMSampler"),
+        ({"sampling": "euler"}, "'sampling' parameter of DDPMSampler"),
+        ({"hidden_dim": 0}, "'hidden_dim' parameter of DDPMSampler"),
+        ({"ema_decay": 1.0}, "'ema_decay' parameter of DDPMSampler"),
+        ({"condition_dropout": 1.0}, "'condition_dropout' parameter"),
+        ({"lr": 0.0}, "'lr' parameter of DDPMSampler"),
+    ],
+)
+def test_sampler_parameter_errors(toy, params, match):
+    X, y, _ = toy
+    sampler = DDPMSampler(random_state=0, **{**FAST_DDPM, **params})
+    with pytest.raises(ValueError, match=match):
+        sampler.fit(X, y)
+    assert not hasattr(sampler, "net_")  # nothing trained
+
+
+def test_sampler_guidance_changes_rows(toy):
+    X, y, _ = toy
+    kwargs = {**FAST_DDPM, "max_epochs": 5}
+    plain = DDPMSampler(random_state=0, **kwargs).fit(X, y)
+    guided = DDPMSampler(random_state=0, guidance_scale=3.0, **kwargs).fit(X, y)
+    # Same training (same seed), only the sampling differs.
+    for p, q in zip(plain.net_.module_.parameters(), guided.net_.module_.parameters()):
+        assert torch.equal(p, q)
+    X_p, _ = plain.sample(8, y="c", random_state=0)
+    X_g, _ = guided.sample(8, y="c", random_state=0)
+    assert np.isfinite(X_g).all() and not np.allclose(X_p, X_g)
+
+
+def test_sampler_checkpoint_and_resume(toy, tmp_path):
+    X, y, status = toy
+    first = DDPMSampler(random_state=0, checkpoint_dir=tmp_path / "a", **FAST_DDPM)
+    first.fit(X, y, covariates=status)
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert files == ["average.pt", "denoiser.pt", "history.json", "optimizer.pt"]
+    resumed = DDPMSampler(
+        random_state=0, resume_from=tmp_path / "a", **{**FAST_DDPM, "max_epochs": 4}
+    ).fit(X, y, covariates=status)
+    assert len(resumed.net_.history) == 4
+    # The weight average resumes its warm-up where the checkpoint stopped.
+    steps = sum(e["train_batch_count"] for e in resumed.net_.history)
+    assert resumed.net_.ema_steps_ == steps
+    with pytest.raises(ValueError, match="already holds"):
+        DDPMSampler(checkpoint_dir=tmp_path / "a", **FAST_DDPM).fit(X, y)
+
+
+def test_sampler_verbose_bar(toy, capsys):
+    X, y, _ = toy
+    DDPMSampler(random_state=0, verbose=1, **FAST_DDPM).fit(X, y)
+    err = capsys.readouterr().err
+    assert "diffusion_loss" in err
+    DDPMSampler(random_state=0, verbose=0, **FAST_DDPM).fit(X, y)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+# ---------------------------------------------------------------- real data
+
+
+def test_real_data_recall_beats_a_collapsed_generator(tcga_slice):
+    from sklearn.model_selection import GroupShuffleSplit
+
+    from sklearn_remgan.metrics import precision_recall
+
+    X, y, status = tcga_slice["X"], tcga_slice["y"], tcga_slice["status"]
+    train, test = next(
+        GroupShuffleSplit(1, test_size=0.25, random_state=0).split(
+            X, groups=tcga_slice["patient"]
+        )
+    )
+    sampler = DDPMSampler(
+        hidden_dim=256,
+        n_blocks=2,
+        sampling="ddpm",
+        n_steps=200,
+        max_epochs=150,
+        batch_size=64,
+        lr=2e-3,
+        ema_decay=0.95,
+        random_state=0,
+    ).fit(X[train], y[train], covariates=status[train])
+    generated, _ = sampler.sample(
+        len(test), y=y[test], covariates=status[test], random_state=0
+    )
+    fresh = precision_recall(X[test], generated, k=5)
+    # A collapsed generator: every row of a mode is that mode's training mean.
+    collapsed = np.empty_like(generated)
+    for label in np.unique(y[test]):
+        for value in ("tumor", "normal"):
+            rows = (y[test] == label) & (status[test] == value)
+            mask = (y[train] == label) & (status[train] == value)
+            collapsed[rows] = X[train][mask].mean(0)
+    mean_only = precision_recall(X[test], collapsed, k=5)
+    assert fresh.recall > mean_only.recall + 0.25
+    assert fresh.precision > 0.8
