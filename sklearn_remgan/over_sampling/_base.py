@@ -29,6 +29,11 @@ from sklearn_remgan.utils._sklearn_compat import (
     _fit_context,
     validate_data,
 )
+from sklearn_remgan.utils._threads import (
+    effective_n_threads,
+    resolve_precision,
+    torch_threads,
+)
 from sklearn_remgan.utils._validation import check_finite_2d
 
 # Rows generated per forward pass in ``sample``.
@@ -140,8 +145,10 @@ class BaseGenerativeSampler(BaseOverSampler):
       ``X`` = training rows (float32) and ``y`` = their condition vectors
       (float32, one-hot class then one one-hot block per covariate, width
       ``n_conditions``); ``seed`` seeds its batch shuffling. The base sets
-      ``device``, ``max_epochs`` and ``verbose`` on it and appends its own
-      callbacks (checkpoints);
+      ``device``, ``precision`` (``'float32'`` or ``'bfloat16'``, resolved
+      from ``'auto'``; the net must take this parameter), ``max_epochs`` and
+      ``verbose`` on it and appends its own callbacks (checkpoints,
+      validation score, time limit);
     - its docstring (and, when its net holds more than one module or
       optimizer, the class attribute ``_checkpoint_files``, the skorch
       ``f_*`` file names saved in ``checkpoint_dir``).
@@ -151,9 +158,17 @@ class BaseGenerativeSampler(BaseOverSampler):
     tensor of as many generated rows; it draws its randomness from torch's
     global generator. The base seeds that generator (inside
     :func:`torch.random.fork_rng`), splits large requests into chunks, puts
-    ``module_`` in eval mode and disables gradients. The net's ``module_``
-    holds exactly the weights that generate, so that a callback may snapshot
-    and restore ``module_.state_dict()``.
+    ``module_`` in eval mode and disables gradients. Once trained, the net's
+    ``module_`` holds exactly the weights that generate, so that a callback
+    may snapshot and restore ``module_.state_dict()``. A net that generates
+    from other weights than it trains during training (a moving average)
+    also has a context manager ``generating_weights()`` in which
+    ``module_`` holds them, and loads them into ``module_`` when training
+    ends.
+
+    **Threads.** Training, the aligner's fit and :meth:`sample` run with
+    ``effective_n_threads(n_jobs)`` torch intra-op threads
+    (``sklearn_remgan.utils._threads``), restored afterwards.
 
     **Fitted state.** Every parameter and input is validated before training
     starts, and the fitted attributes are assigned together once training
@@ -177,7 +192,12 @@ class BaseGenerativeSampler(BaseOverSampler):
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "mode_balance": [StrOptions({"balanced", "proportional"}), Mapping],
         "device": [StrOptions({"cpu", "cuda", "auto"})],
-        "precision": [StrOptions({"float32", "bfloat16"})],
+        "precision": [StrOptions({"float32", "bfloat16", "auto"})],
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
         "verbose": ["verbose"],
         "checkpoint_dir": [str, os.PathLike, None],
         "resume_from": [str, os.PathLike, None],
@@ -203,6 +223,7 @@ class BaseGenerativeSampler(BaseOverSampler):
         mode_balance="balanced",
         device="cpu",
         precision="float32",
+        n_jobs=None,
         verbose=0,
         checkpoint_dir=None,
         resume_from=None,
@@ -221,6 +242,7 @@ class BaseGenerativeSampler(BaseOverSampler):
         self.mode_balance = mode_balance
         self.device = device
         self.precision = precision
+        self.n_jobs = n_jobs
         self.verbose = verbose
         self.checkpoint_dir = checkpoint_dir
         self.resume_from = resume_from
@@ -565,6 +587,8 @@ class BaseGenerativeSampler(BaseOverSampler):
         classes, y_codes = np.unique(y, return_inverse=True)
         self._check_class_sizes(classes, np.bincount(y_codes))
         device = self._resolve_device()
+        precision = resolve_precision(self.precision, device)
+        n_threads = effective_n_threads(self.n_jobs)
         names, columns = self._check_covariates(covariates, n_samples)
         categories = [np.unique(c) for c in columns]
         cov_codes = [_encode(c, k, n) for c, k, n in zip(columns, categories, names)]
@@ -590,12 +614,13 @@ class BaseGenerativeSampler(BaseOverSampler):
         )
         net.set_params(
             device=device,
+            precision=precision,
             max_epochs=self.max_epochs,
             verbose=self.verbose,
             callbacks=[*(net.callbacks or []), *callbacks],
         )
         X_train = torch.as_tensor(np.asarray(X[train], dtype=np.float32))
-        with torch_seeded(train_seed, device):
+        with torch_seeded(train_seed, device), torch_threads(n_threads):
             net.initialize()
             epochs = self.max_epochs
             if resume_files is not None:
@@ -620,6 +645,7 @@ class BaseGenerativeSampler(BaseOverSampler):
             "covariate_categories_": categories,
             "modes_": pd.DataFrame(modes),
             "device_": device,
+            "precision_": precision,
             "dtype_": X.dtype,
             "net_": net,
             "n_iter_": n_iter,
@@ -641,9 +667,10 @@ class BaseGenerativeSampler(BaseOverSampler):
             # covariates let the aligner work within each mode.
             pool = self._generate(codes, np.random.RandomState(draw_seed(rng)))
             frame = self._covariate_frame(codes)
-            self.aligner_ = clone(self.aligner).fit(
-                pool, y, X_real=X, y_real=y, covariates=frame, covariates_real=frame
-            )
+            with torch_threads(n_threads):
+                self.aligner_ = clone(self.aligner).fit(
+                    pool, y, X_real=X, y_real=y, covariates=frame, covariates_real=frame
+                )
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -746,8 +773,9 @@ default=None
         conditions = torch.as_tensor(_one_hot(codes, self._sizes()))
         was_training = module.training
         module.eval()
+        threads = torch_threads(effective_n_threads(self.n_jobs))
         try:
-            with torch_seeded(draw_seed(rng), device), torch.no_grad():
+            with torch_seeded(draw_seed(rng), device), torch.no_grad(), threads:
                 for start in range(0, n, _SAMPLE_CHUNK):
                     cond = conditions[start : start + _SAMPLE_CHUNK].to(device)
                     rows = net.generate(cond)

@@ -1,5 +1,6 @@
 """skorch callbacks of the generative samplers: progress, validation, time limit."""
 
+import contextlib
 import copy
 import time
 
@@ -174,8 +175,7 @@ class ValidationScore(Callback):
         self._no_change = 0
         return self
 
-    def _score(self, net):
-        module = net.module_
+    def _score(self, module, net):
         device = next(module.parameters()).device
         was_training = module.training
         module.eval()
@@ -202,7 +202,16 @@ class ValidationScore(Callback):
         epoch = len(net.history)
         if epoch % self.interval and epoch < net.max_epochs:
             return
-        score = self._score(net)
+        # A net that generates from other weights than it trains (a moving
+        # average) shows them in module_ within generating_weights().
+        generating = getattr(net, "generating_weights", None)
+        context = generating() if generating else contextlib.nullcontext(net.module_)
+        with context as module:
+            score = self._score(module, net)
+            if score > self.best_score_:
+                self._best_state = copy.deepcopy(
+                    {k: v.detach().cpu() for k, v in module.state_dict().items()}
+                )
         net.history.record("valid_score", score)
         # As scikit-learn's MLP: any better score is kept, only a gain of
         # more than tol resets the count.
@@ -212,9 +221,6 @@ class ValidationScore(Callback):
             self._no_change = 0
         if score > self.best_score_:
             self.best_score_, self.best_epoch_ = score, epoch
-            self._best_state = copy.deepcopy(
-                {k: v.detach().cpu() for k, v in net.module_.state_dict().items()}
-            )
         if self.early_stopping and self._no_change >= self.n_iter_no_change:
             raise KeyboardInterrupt  # skorch's way to end training early
 

@@ -1,5 +1,6 @@
 """Contract tests of every generative sampler (parametrized over ``SAMPLERS``)."""
 
+import inspect
 import pickle
 from collections import Counter
 
@@ -624,3 +625,51 @@ def test_early_stopping_refuses_tiny_modes(toy, sampler_cls, fast_params):
         sampler.fit(X, y, covariates=status)
     # Without early stopping the same data train.
     sampler.set_params(early_stopping=False).fit(X, y, covariates=status)
+
+
+def test_public_names_are_the_samplers():
+    import sklearn_remgan.over_sampling as over_sampling
+    from sklearn_remgan.over_sampling._base import BaseGenerativeSampler
+
+    assert over_sampling.__all__
+    for name in over_sampling.__all__:
+        assert issubclass(getattr(over_sampling, name), BaseGenerativeSampler), name
+    public = {
+        n
+        for n in dir(over_sampling)
+        if not n.startswith("_") and not inspect.ismodule(getattr(over_sampling, n))
+    }
+    assert public == set(over_sampling.__all__)
+
+
+# ---------------------------------------------------------------- threads, precision
+
+
+def test_n_jobs_sets_torch_threads_for_the_fit_and_sample(
+    toy, sampler_cls, fast_params, monkeypatch
+):
+    X, y, _ = toy
+    calls = []
+    set_threads = torch.set_num_threads
+    monkeypatch.setattr(
+        torch, "set_num_threads", lambda n: (calls.append(n), set_threads(n))
+    )
+    before = torch.get_num_threads()
+    sampler = sampler_cls(n_jobs=before + 1, random_state=0, **fast_params).fit(X, y)
+    assert calls == [before + 1, before]  # set for training, then restored
+    sampler.sample(3)
+    assert calls[2:] == [before + 1, before]
+    assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="'n_jobs' parameter"):
+        sampler_cls(n_jobs=0, **fast_params).fit(X, y)
+
+
+@pytest.mark.parametrize("has_bf16, expected", [(True, "bfloat16"), (False, "float32")])
+def test_auto_precision(toy, sampler_cls, fast_params, monkeypatch, has_bf16, expected):
+    from sklearn_remgan.utils import _threads
+
+    monkeypatch.setattr(_threads, "cpu_has_bf16_units", lambda: has_bf16)
+    X, y, _ = toy
+    sampler = sampler_cls(precision="auto", random_state=0, **fast_params).fit(X, y)
+    assert sampler.precision_ == expected == sampler.net_.precision
+    assert sampler_cls(**fast_params).fit(X, y).precision_ == "float32"

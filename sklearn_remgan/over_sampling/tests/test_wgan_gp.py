@@ -122,3 +122,76 @@ def test_bad_net_params_fail_before_training_and_keep_the_fit(
         sampler.fit(X[:, :3], y)
     assert sampler.net_ is net and sampler.n_features_in_ == 6
     assert sampler.sample(3)[0].shape == (3, 6)
+
+
+# ---------------------------------------------------------------- coverage options
+
+
+def test_paper_preset_is_reachable():
+    from sklearn_remgan.over_sampling._wgan_gp import PAPER_SETTINGS
+
+    sampler = WGANGPSampler.paper(max_epochs=7, random_state=1)
+    params = sampler.get_params()
+    assert {k: params[k] for k in PAPER_SETTINGS} == PAPER_SETTINGS
+    assert params["max_epochs"] == 7 and params["random_state"] == 1
+    with pytest.raises(ValueError, match=r"fixes \['pac'\]"):
+        WGANGPSampler.paper(pac=10)
+
+
+def test_pacgan_packs_rows_for_the_critic(toy, fast_params):
+    X, y, status = toy
+    sampler = WGANGPSampler(pac=3, random_state=0, **fast_params)
+    X_res, _ = sampler.fit_resample(X, y, covariates=status)
+    critic = sampler.net_.critic_
+    assert critic.input_x.in_features == 3 * X.shape[1]
+    assert critic.input_c.in_features == 3 * (3 + 2)  # classes + statuses
+    # 80 rows, batch 16 -> 5 batches of 15 packed rows (5 packs) per epoch.
+    assert np.isfinite(X_res).all()
+    assert sampler.net_.history[-1, "train_batch_count"] == 5
+    with pytest.raises(ValueError, match=r"pac=32 rows .* batch_size=16"):
+        WGANGPSampler(pac=32, **fast_params).fit(X, y)
+
+
+def test_ema_generates_from_the_averaged_weights(toy, fast_params, monkeypatch):
+    from sklearn_remgan.over_sampling._net import WGANGPNet
+
+    X, y, _ = toy
+    averaged = {}
+    end = WGANGPNet.on_train_end
+
+    def spy(self, net, **kwargs):
+        averaged.update({k: v.clone() for k, v in self._ema_state.items()})
+        raw = {k: v.clone() for k, v in self.module_.state_dict().items()}
+        end(self, net, **kwargs)
+        averaged["raw"] = raw
+
+    monkeypatch.setattr(WGANGPNet, "on_train_end", spy)
+    params = {**fast_params, "max_epochs": 4}
+    sampler = WGANGPSampler(ema_decay=0.9, random_state=0, **params).fit(X, y)
+    final = sampler.net_.module_.state_dict()
+    raw = averaged.pop("raw")
+    for key, value in averaged.items():
+        assert torch.equal(final[key], value), key
+    weight = next(k for k in final if k.endswith("weight"))
+    assert not torch.equal(final[weight], raw[weight])  # an average, not the last
+    assert sampler.net_._ema_state is None  # not carried by the fitted net
+    again = WGANGPSampler(ema_decay=0.9, random_state=0, **params).fit(X, y)
+    np.testing.assert_array_equal(
+        sampler.sample(5, random_state=0)[0], again.sample(5, random_state=0)[0]
+    )
+
+
+def test_ema_with_early_stopping_scores_the_average(toy, fast_params):
+    X, y, status = toy
+    params = {**fast_params, "max_epochs": 4}
+    sampler = WGANGPSampler(
+        ema_decay=0.5,
+        early_stopping=True,
+        validation_interval=1,
+        n_iter_no_change=10,
+        random_state=0,
+        **params,
+    ).fit(X, y, covariates=status)
+    scores = sampler.net_.history[:, "valid_score"]
+    assert len(scores) == 4
+    assert sampler.best_validation_score_ == max(scores)
