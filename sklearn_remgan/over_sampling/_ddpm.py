@@ -115,9 +115,21 @@ class DDPMSampler(BaseGenerativeSampler):
         Where to train and sample; ``'auto'`` picks CUDA when available.
         Resolved at fit into ``device_``.
 
-    precision : {{'float32', 'bfloat16'}}, default='float32'
-        ``'bfloat16'`` trains under ``torch.autocast`` with bfloat16 (faster
-        only on hardware with bf16 matrix units); sampling is float32.
+    precision : {{'float32', 'bfloat16', 'auto'}}, default='float32'
+        ``'bfloat16'`` trains under ``torch.autocast`` with bfloat16;
+        sampling is float32. It is faster only on hardware with bf16 matrix
+        units (CPUs with AVX512-BF16 or AMX, GPUs of compute capability 8
+        and above); elsewhere bf16 is emulated and several times slower than
+        float32. ``'auto'`` picks bfloat16 where the training device has such
+        units and float32 elsewhere (resolved at fit into ``precision_``);
+        results then depend on the machine.
+
+    n_jobs : int, default=None
+        Number of torch threads used to train and to sample, set for the
+        call and restored afterwards; ``-1`` means all the cores available
+        to the process. None takes 1 in a thread other than the main one
+        and otherwise torch's current setting, capped at the available cores
+        (details under :class:`~sklearn_remgan.over_sampling.WGANGPSampler`).
 
     verbose : int, default=0
         0 prints nothing; 1 shows one progress bar over the epochs with the
@@ -337,6 +349,7 @@ class DDPMSampler(BaseGenerativeSampler):
         mode_balance="balanced",
         device="cpu",
         precision="float32",
+        n_jobs=None,
         verbose=0,
         checkpoint_dir=None,
         resume_from=None,
@@ -356,6 +369,7 @@ class DDPMSampler(BaseGenerativeSampler):
             mode_balance=mode_balance,
             device=device,
             precision=precision,
+            n_jobs=n_jobs,
             verbose=verbose,
             checkpoint_dir=checkpoint_dir,
             resume_from=resume_from,
@@ -408,7 +422,6 @@ class DDPMSampler(BaseGenerativeSampler):
             guidance_scale=self.guidance_scale,
             n_steps=self.n_steps,
             eta=1.0 if self.sampling == "ddpm" else 0.0,
-            precision=self.precision,
             seed=seed,
             lr=self.lr,
             optimizer__weight_decay=self.weight_decay,

@@ -311,30 +311,28 @@ class DiffusionNet(NeuralNet):
         self.optimizer_ = self.optimizer(*args, **kwargs)
         return self
 
-    def get_iterator(self, dataset, training=False):
-        """Data loader; training batches are shuffled by a ``seed``-ed generator.
+    def get_params_for(self, prefix):
+        """Init parameters of ``prefix``; training batches get a seeded shuffle.
+
+        For ``"iterator_train"`` with ``seed`` set and no
+        ``iterator_train__generator`` given, a fresh ``torch.Generator``
+        seeded with ``seed`` is added (as in :class:`WGANGPNet`).
 
         Parameters
         ----------
-        dataset : torch.utils.data.Dataset
-            Pairs (training row, condition vector).
-        training : bool, default=False
-            Whether the loader is for training (``iterator_train``, shuffled
-            with a fresh ``torch.Generator`` seeded by ``seed`` when set).
+        prefix : str
+            Name of the attribute whose parameters are collected.
 
         Returns
         -------
-        iterator : torch.utils.data.DataLoader
+        params : dict
+            The parameters given as ``prefix__name``.
         """
-        if training and self.seed is not None:
-            kwargs = self.get_params_for("iterator_train")
-            if "generator" not in kwargs:
-                kwargs.setdefault("batch_size", self.batch_size)
-                if kwargs["batch_size"] == -1:
-                    kwargs["batch_size"] = len(dataset)
-                gen = torch.Generator().manual_seed(int(self.seed))
-                return self.iterator_train(dataset, generator=gen, **kwargs)
-        return super().get_iterator(dataset, training=training)
+        params = super().get_params_for(prefix)
+        if prefix == "iterator_train" and self.seed is not None:
+            if "generator" not in params:
+                params["generator"] = torch.Generator().manual_seed(int(self.seed))
+        return params
 
     # -------------------------------------------------------------- schedule
     def _alpha_bar(self, device):
