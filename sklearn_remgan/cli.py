@@ -44,7 +44,7 @@ def _positive_int(text):
 
 
 def _add_study(sub):
-    from sklearn_remgan.study._presets import PRESETS, SAMPLERS
+    from sklearn_remgan.study._presets import PRESETS, SAMPLER_PRESETS, SAMPLERS
 
     p = sub.add_parser(
         "study",
@@ -65,7 +65,7 @@ def _add_study(sub):
         "--force", action="store_true", help="replace an existing report folder"
     )
     _add_data_options(p)
-    _add_settings(p, PRESETS, SAMPLERS)
+    _add_settings(p, PRESETS, SAMPLERS, SAMPLER_PRESETS)
     p.set_defaults(func=_run_study_command)
 
 
@@ -105,16 +105,21 @@ def _add_data_options(p):
     )
 
 
-def _add_settings(p, presets, samplers):
+def _add_settings(p, presets, samplers, sampler_presets):
     """The options of the run itself (sampler, sizes, seeds)."""
     quick = presets["quick"]
+    epochs = {
+        name: sampler_presets["quick"][name].get("max_epochs", quick["max_epochs"])
+        for name in samplers
+    }
     run = p.add_argument_group("settings")
     run.add_argument(
         "--sampler",
         choices=samplers,
         default="wgan-gp",
         help="generator to judge: the conditional WGAN-GP or the conditional "
-        "diffusion model (default: wgan-gp)",
+        "diffusion model (DDPMSampler; the quick preset trains a smaller one) "
+        "(default: wgan-gp)",
     )
     run.add_argument(
         "--seeds",
@@ -145,7 +150,9 @@ def _add_settings(p, presets, samplers):
     run.add_argument(
         "--max-epochs",
         type=_positive_int,
-        help=f"sampler training epochs (quick: {quick['max_epochs']})",
+        help="sampler training epochs (quick: "
+        + ", ".join(f"{epochs[name]} for {name}" for name in samplers)
+        + ")",
     )
     run.add_argument(
         "--n-samples",

@@ -108,6 +108,75 @@ def test_help_loads_no_study_code():
     assert proc.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_cli_import_and_help_load_no_torch():
+    # The package root re-exports its estimators lazily: the command line and
+    # its help must not pay for torch (seconds) or scikit-learn.
+    code = (
+        "import sys\n"
+        "import sklearn_remgan.cli\n"
+        "import sklearn_remgan\n"
+        "heavy = ('torch', 'skorch', 'sklearn', 'pandas', 'scipy')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        "try:\n    sklearn_remgan.cli.main(['study', '--help'])\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        "print(set(sklearn_remgan.__all__) <= set(dir(sklearn_remgan)))\n"
+        "print(sklearn_remgan.WGANGPSampler.__module__, 'torch' in sys.modules)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0] == "[]"
+    assert lines[-3] == "[]"
+    assert lines[-2] == "True"
+    # The names still resolve, and only then is torch loaded.
+    assert lines[-1] == "sklearn_remgan.over_sampling._wgan_gp True"
+
+
+def test_package_root_names():
+    import sklearn_remgan
+
+    assert sklearn_remgan.__all__ == [
+        "OTAligner",
+        "PRScorer",
+        "REMScorer",
+        "WGANGPSampler",
+        "__version__",
+    ]
+    assert set(sklearn_remgan.__all__) <= set(dir(sklearn_remgan))
+    from sklearn_remgan.alignment import OTAligner
+    from sklearn_remgan.metrics import PRScorer
+
+    assert sklearn_remgan.OTAligner is OTAligner
+    assert sklearn_remgan.PRScorer is PRScorer
+    with pytest.raises(AttributeError, match="has no attribute 'DDPM'"):
+        getattr(sklearn_remgan, "DDPM")
+
+
+def test_study_with_the_ddpm_sampler(tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(["study", "--out", str(out), *TINY, "--sampler", "ddpm"]) == 0
+    assert "DDPMSampler" in capsys.readouterr().err  # the fit stage's log line
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "Where does DDPMSampler fail" in page
+    assert "<h2>Verdict: DDPMSampler</h2>" in page
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["metrics"]["sampler"] == "DDPMSampler"
+    assert metrics["settings"]["sampler"] == "ddpm"
+    # The quick preset's smaller denoiser; --max-epochs still wins.
+    assert metrics["settings"]["sampler_params"] == {"hidden_dim": 256}
+    assert metrics["settings"]["max_epochs"] == 2
+    assert len(metrics["history"]) == 2
+    assert "diffusion_loss" in metrics["history"][0]
+    assert "training_curves" in metrics["figures"]
+    quality = pd.read_csv(out / "tables" / "quality.csv")
+    assert "DDPMSampler" in quality["method"].tolist()
+    down = pd.read_csv(out / "tables" / "downstream.csv")
+    assert "DDPMSampler" in down["augmentation"].tolist()
+
+
 def test_logger_is_restored(tmp_path, capsys):
     logger = logging.getLogger("sklearn_remgan.study")
     before = (logger.propagate, logger.level, list(logger.handlers))

@@ -2,10 +2,13 @@
 
 REM of real rows is never scored by a PCA fitted on those same rows: generated rows
 and held-out real rows are scored by the PCA of the training rows, and each training
-row by a PCA fitted on the other training folds (cross-fitting). Quality is compared
-on the same rows: the training rows are the reference of every k-NN comparison and
-each candidate set (held-out real rows, SMOTE, the generator with and without
-alignment) has the held-out rows' size and labels.
+row by a PCA fitted on the other training folds (the package's one cross-fitting
+path, :func:`sklearn_remgan.metrics.cross_fitted_rem`, and its one rule for the
+number of components, :func:`sklearn_remgan.metrics.choose_n_components`).
+
+Quality is compared on the same rows: the training rows are the reference of every
+k-NN comparison and each candidate set (held-out real rows, SMOTE, the generator
+with and without alignment) has the held-out rows' size and labels.
 """
 
 import warnings
@@ -14,51 +17,21 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-__all__ = ["bootstrap_interval", "honest_rem", "quality_tables", "rem_components"]
+__all__ = ["REM_FOLDS", "bootstrap_interval", "quality_tables", "study_rem"]
 
 #: Folds of the cross-fitted REM of training rows.
 REM_FOLDS = 5
 
 
-def rem_components(asked, n_fit_rows, n_features):
-    """The one ``n_components`` policy of the study.
-
-    At most ``asked``, and one fewer than the rows of the smallest PCA fit (a
-    cross-fitting fold) and than the genes, so that a residual always remains:
-    with as many components as rows or genes every REM would be 0.
-
-    Parameters
-    ----------
-    asked : int
-        Components asked for.
-    n_fit_rows : int
-        Rows of the smallest PCA fit.
-    n_features : int
-        Genes.
-
-    Returns
-    -------
-    n_components : int
-        Components used by every REM of the study (at least 1).
-
-    Examples
-    --------
-    >>> from sklearn_remgan.study._quality import rem_components
-    >>> rem_components(50, 40, 500), rem_components(50, 1000, 500)
-    (39, 50)
-    """
-    return int(max(1, min(asked, n_fit_rows - 1, n_features - 1)))
-
-
-def _fold_ids(n, n_folds, seed):
-    rng = np.random.RandomState(seed)
-    folds = np.arange(n) % n_folds
-    rng.shuffle(folds)
-    return folds
-
-
-def honest_rem(X_train, X_test, X_generated, *, n_components, seed=0):
+def study_rem(X_train, X_test, X_generated, *, n_components, y_train=None, seed=0):
     """REM of training, held-out and generated rows, none scored in-sample.
+
+    Training rows get :func:`~sklearn_remgan.metrics.cross_fitted_rem` (each
+    fold scored by a PCA of the other ``REM_FOLDS`` folds); held-out and
+    generated rows are scored by one REM fitted on all training rows, with
+    the components of the fold PCAs (:func:`~sklearn_remgan.metrics.
+    choose_n_components` on the smallest fold's fit), so that every REM of
+    the study has the same number of components.
 
     Parameters
     ----------
@@ -69,10 +42,11 @@ def honest_rem(X_train, X_test, X_generated, *, n_components, seed=0):
     X_generated : ndarray of shape (n_generated, n_features)
         Generated rows.
     n_components : int
-        Components asked for; capped by :func:`rem_components` for the smallest
-        fit (a fold of ``REM_FOLDS``).
+        Components asked for.
+    y_train : ndarray of shape (n_train,), default=None
+        Labels of the training rows: the folds are stratified by them.
     seed : int, default=0
-        Seed of the fold assignment.
+        Seed of the folds.
 
     Returns
     -------
@@ -82,28 +56,34 @@ def honest_rem(X_train, X_test, X_generated, *, n_components, seed=0):
         row), ``heldout`` and ``generated`` (scored by ``model``) and
         ``train_in_sample`` (scored by ``model``: only for the named comparison
         of in-sample and out-of-sample REM).
-    """
-    from sklearn_remgan.metrics import REM
 
-    n_train, n_features = X_train.shape
-    n_folds = min(REM_FOLDS, n_train)
-    smallest_fit = n_train - int(np.ceil(n_train / n_folds))
-    n_comp = rem_components(n_components, smallest_fit, n_features)
-    folds = _fold_ids(n_train, n_folds, seed)
-    cross = np.empty(n_train, dtype=np.float64)
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_remgan.study._quality import study_rem
+    >>> X = np.random.RandomState(0).normal(size=(40, 60))
+    >>> rem = study_rem(X[:30], X[30:], X[:5], n_components=50)
+    >>> rem.n_components  # 30 rows in 5 folds: each fold PCA fits 24 rows
+    23
+    """
+    from sklearn_remgan.metrics import REM, cross_fitted_rem
+
     with warnings.catch_warnings():
         # Rank-deficient folds lower the count further; the cap is reported once.
         warnings.simplefilter("ignore", UserWarning)
-        for fold in range(n_folds):
-            held = folds == fold
-            part = REM(n_components=n_comp).fit(X_train[~held])
-            cross[held] = part.score_samples(X_train[held])
-        model = REM(n_components=n_comp).fit(X_train)
+        cross = cross_fitted_rem(
+            X_train,
+            y=y_train,
+            n_components=n_components,
+            cv=min(REM_FOLDS, X_train.shape[0]),
+            random_state=seed,
+        )
+        model = REM(n_components=cross.n_components).fit(X_train)
     return Bunch(
         model=model,
-        n_components=n_comp,
+        n_components=cross.n_components,
         n_components_asked=int(n_components),
-        train=cross,
+        train=cross.real,
         heldout=model.score_samples(X_test),
         generated=model.score_samples(X_generated),
         train_in_sample=model.score_samples(X_train),

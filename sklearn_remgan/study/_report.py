@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from sklearn_remgan.study._layout import FIGURE_TITLES, GLOSSARY, TABLE_TITLES
+from sklearn_remgan.study._layout import FIGURE_TITLES, GLOSSARY, PAPER, TABLE_TITLES
 
 __all__ = ["check_report_target", "write_report"]
 
@@ -172,7 +172,10 @@ def _verdict_html(result):
     position = html.escape(result.position)
     return (
         '<div class="verdict" id="verdict"><h2>Verdict: '
-        f"{html.escape(result.sampler_name)}</h2><ul>{''.join(items)}</ul>"
+        f"{html.escape(result.sampler_name)}</h2>"
+        f'<p id="paper">The findings of {html.escape(PAPER)}, tested on this run: '
+        "this run's numbers first, the paper's in brackets.</p>"
+        f"<ul>{''.join(items)}</ul>"
         f'<p id="position"><b>Against the baselines</b> (real held-out rows = '
         f"ceiling, SMOTE = floor, same rows): {position}.</p></div>"
     )
@@ -270,35 +273,33 @@ figures (PNG, SVG) and tables (CSV, among them
 def write_report(result, out, *, force=False, log_text=""):
     """Write the report folder of a :func:`run_study` result.
 
-        Parameters
-        ----------
-        result : Bunch
-            What :func:`run_study` returned.
-        out : str or path-like
-            Report folder; must not exist unless ``force``.
-        force : bool, default=False
-            Replace an existing folder (only once the new report is complete).
-        log_text : str, default=""
-            The study's log, written to ``study.log``.
+    Parameters
+    ----------
+    result : Bunch
+        What :func:`run_study` returned.
+    out : str or path-like
+        Report folder; must not exist unless ``force``.
+    force : bool, default=False
+        Replace an existing folder (only once the new report is complete).
+    log_text : str, default=""
+        The study's log, written to ``study.log``.
 
-        Returns
-        -------
-        out : Path
-            The written folder.
+    Returns
+    -------
+    out : Path
+        The written folder.
 
-        Examples
-        --------
-        >>> import tempfile
-        >>> from pathlib import Path
-
-    from sklearn_remgan.study._layout import FIGURE_TITLES, GLOSSARY, TABLE_TITLES
-        >>> from sklearn_remgan.study import run_study, write_report
-        >>> result = run_study(n_samples=300, n_genes=10, max_epochs=1, n_components=3,
-        ...                    embedding="pca", align=False, verbose=0)
-        >>> with tempfile.TemporaryDirectory() as tmp:
-        ...     out = write_report(result, Path(tmp) / "report")
-        ...     sorted(p.name for p in out.iterdir())
-        ['figures', 'index.html', 'metrics.json', 'study.log', 'tables']
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_remgan.study import run_study, write_report
+    >>> result = run_study(n_samples=300, n_genes=10, max_epochs=1, n_components=3,
+    ...                    embedding="pca", align=False, verbose=0)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     out = write_report(result, Path(tmp) / "report")
+    ...     sorted(p.name for p in out.iterdir())
+    ['figures', 'index.html', 'metrics.json', 'study.log', 'tables']
     """
     out = check_report_target(out, force=force)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))

@@ -14,7 +14,7 @@ import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 
 from sklearn_remgan.study._layout import GLOSSARY, sections
-from sklearn_remgan.study._presets import PRESETS, SAMPLERS
+from sklearn_remgan.study._presets import PRESETS, SAMPLER_PRESETS, SAMPLERS
 from sklearn_remgan.study._stages import run_stages
 from sklearn_remgan.utils import (
     check_finite_2d,
@@ -156,17 +156,19 @@ def _check_int(settings, key, low=1):
 def _resolve_settings(preset, overrides):
     if preset not in PRESETS:
         raise ValueError(f"preset must be one of {sorted(PRESETS)}; got {preset!r}.")
+    sampler = overrides.get("sampler")
+    if sampler not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {list(SAMPLERS)}; got {sampler!r}.")
     settings = dict(PRESETS[preset])
+    # The sampler's own preset first, then what the user asked.
+    settings.update(SAMPLER_PRESETS[preset][sampler])
+    settings["sampler_params"] = dict(settings["sampler_params"])
     settings.update({k: v for k, v in overrides.items() if v is not None})
     settings["preset"] = preset
     settings["align"] = overrides.get("align")
     if settings["embedding"] not in ("umap", "pca"):
         raise ValueError(
             f"embedding must be 'umap' or 'pca'; got {settings['embedding']!r}."
-        )
-    if settings["sampler"] not in SAMPLERS:
-        raise ValueError(
-            f"sampler must be one of {list(SAMPLERS)}; got {settings['sampler']!r}."
         )
     if settings["sampler"] == "ddpm":
         import importlib.util
@@ -373,11 +375,14 @@ def run_study(
         Base settings (see ``PRESETS``; ``paper`` is the paper's setting); the
         arguments below override them.
     sampler : {'wgan-gp', 'ddpm'}, default='wgan-gp'
-        The generator judged: ``WGANGPSampler`` or ``DDPMSampler``.
+        The generator judged: ``WGANGPSampler`` or ``DDPMSampler``; the preset
+        has settings per sampler (``SAMPLER_PRESETS``: with ``quick``, a
+        smaller diffusion model trained for 200 epochs), shown in the result's
+        ``settings``.
     n_samples, n_genes : int, default=None
         Size of the simulated data (ignored with ``X``).
     max_epochs : int, default=None
-        Training epochs of the sampler.
+        Training epochs of the sampler (default: the preset's for the sampler).
     n_components : int, default=None
         Principal components of REM, capped by one policy for every REM of the
         study (fewer than the rows of the smallest PCA fit and than the genes).

@@ -46,6 +46,16 @@ STAGES = (
 
 SAMPLER_NAMES = {"wgan-gp": "WGANGPSampler", "ddpm": "DDPMSampler"}
 
+#: Per-epoch history entries kept and drawn (the GAN's losses, the diffusion loss).
+_CURVES = (
+    "critic_loss",
+    "generator_loss",
+    "gradient_penalty",
+    "wasserstein",
+    "diffusion_loss",
+    "valid_score",
+)
+
 
 def log_stage(name, detail=""):
     """Log ``[stage i/N] what`` for the stage ``name`` of ``STAGES``."""
@@ -56,7 +66,9 @@ def log_stage(name, detail=""):
     )
 
 
-def make_sampler(name, *, max_epochs, device, random_state, verbose, aligner=None):
+def make_sampler(
+    name, *, max_epochs, device, random_state, verbose, aligner=None, params=None
+):
     """Build the study's sampler; the one place that knows the sampler classes.
 
     Parameters
@@ -67,16 +79,25 @@ def make_sampler(name, *, max_epochs, device, random_state, verbose, aligner=Non
         Passed on where the sampler has such a parameter.
     aligner : estimator, default=None
         Passed as ``aligner=`` where the sampler has that option.
+    params : dict, default=None
+        The sampler's own parameters (the preset's ``sampler_params``).
 
     Returns
     -------
     sampler : estimator
         An unfitted sampler (``fit``, ``sample``).
+
+    Examples
+    --------
+    >>> from sklearn_remgan.study._stages import make_sampler
+    >>> sampler = make_sampler("ddpm", max_epochs=3, device="cpu", random_state=0,
+    ...                        verbose=0, params={"hidden_dim": 16})
+    >>> type(sampler).__name__, sampler.hidden_dim, sampler.max_epochs
+    ('DDPMSampler', 16, 3)
     """
     if name == "wgan-gp":
         from sklearn_remgan.over_sampling import WGANGPSampler as cls
     elif name == "ddpm":
-        # Imported only when asked: the module may be missing in older versions.
         from sklearn_remgan.over_sampling._ddpm import DDPMSampler as cls
     else:
         raise ValueError(
@@ -90,7 +111,21 @@ def make_sampler(name, *, max_epochs, device, random_state, verbose, aligner=Non
         "aligner": aligner,
     }
     known = cls().get_params()
-    return cls(**{k: v for k, v in wanted.items() if k in known and v is not None})
+    kwargs = {k: v for k, v in wanted.items() if k in known and v is not None}
+    return cls(**kwargs, **(params or {}))
+
+
+def _new_sampler(state, random_state, *, verbose, aligner=None):
+    settings = state.settings
+    return make_sampler(
+        settings["sampler"],
+        max_epochs=settings["max_epochs"],
+        device=settings["device"],
+        random_state=random_state,
+        verbose=verbose,
+        aligner=aligner,
+        params=settings.get("sampler_params"),
+    )
 
 
 def _history_records(sampler):
@@ -98,8 +133,7 @@ def _history_records(sampler):
     history = getattr(net, "history", None) or getattr(sampler, "history_", None)
     if not history:
         return []
-    keep = ("epoch", "critic_loss", "generator_loss", "gradient_penalty", "wasserstein")
-    return [{k: e[k] for k in keep if k in e} for e in history]
+    return [{k: e[k] for k in ("epoch", *_CURVES) if k in e} for e in history]
 
 
 def _without_aligner(sampler):
@@ -144,22 +178,18 @@ def fit(state):
     aligner = None
     if settings["align"]:
         from sklearn_remgan.alignment import OTAligner
+        from sklearn_remgan.metrics import choose_n_components
 
-        n_fit = state.X_train.shape[0] - int(np.ceil(state.X_train.shape[0] / 5))
+        # The components of every other REM of the study (a fold's fit).
+        n_train = state.X_train.shape[0]
+        n_fit = n_train - int(np.ceil(n_train / min(_quality.REM_FOLDS, n_train)))
         aligner = OTAligner(
-            n_components=_quality.rem_components(
+            n_components=choose_n_components(
                 settings["n_components"], n_fit, state.X_train.shape[1]
             ),
             random_state=int(seeds[3]),
         )
-    sampler = make_sampler(
-        settings["sampler"],
-        max_epochs=settings["max_epochs"],
-        device=settings["device"],
-        random_state=int(seeds[1]),
-        verbose=state.verbose,
-        aligner=aligner,
-    )
+    sampler = _new_sampler(state, int(seeds[1]), verbose=state.verbose, aligner=aligner)
     if aligner is not None and "aligner" not in sampler.get_params():
         logger.warning("%s has no aligner option; alignment skipped", sampler)
         settings["align"] = False
@@ -182,31 +212,28 @@ def _group_masks(per_class, y, cov):
 
 
 def _per_class(state, pr):
-    """per_class_report with real REM replaced by honest (cross-fitted) REM."""
-    from sklearn_remgan.metrics import per_class_report
+    """The per-class table of the metrics package from the study's honest REM.
 
-    table = per_class_report(
-        state.X_train,
-        state.X_gen,
+    Real rows carry their cross-fitted REM, generated rows the REM of the PCA
+    of all training rows (as everywhere in the study); held-out rows add
+    ``rem_heldout_mean``.
+    """
+    from sklearn_remgan.metrics._report import report_from_values
+
+    table = report_from_values(
         state.y_train,
         state.y_train,
+        pr,
+        state.rem.train,
+        state.rem.generated,
         covariates_real=state.cov_train,
         covariates_generated=state.cov_train,
-        k=state.settings["k"],
-        rem=state.rem.model,
-        result=pr,
     )
-    train_masks = _group_masks(table, state.y_train, state.cov_train)
     test_masks = _group_masks(table, state.y_test, state.cov_test)
-    rem, held = state.rem.train, state.rem.heldout
-    table["rem_real_mean"] = [rem[m].mean() if m.any() else np.nan for m in train_masks]
-    table["rem_real_median"] = [
-        np.median(rem[m]) if m.any() else np.nan for m in train_masks
-    ]
+    held = state.rem.heldout
     table["rem_heldout_mean"] = [
         held[m].mean() if m.any() else np.nan for m in test_masks
     ]
-    table["rem_gap"] = table["rem_real_mean"] - table["rem_generated_mean"]
     drop = [c for c in table if c.startswith("rem_real_q")]
     return table.drop(columns=drop)
 
@@ -284,7 +311,11 @@ def _displays(state):
         ),
     }
     if state.history:
-        displays["training_curves"] = TrainingCurvesDisplay.from_history(state.history)
+        keys = [k for k in _CURVES if any(k in e for e in state.history)]
+        if keys:
+            displays["training_curves"] = TrainingCurvesDisplay.from_history(
+                state.history, keys=keys
+            )
     return displays
 
 
@@ -296,11 +327,12 @@ def diagnose(state):
     k = state.settings["k"]
     plain = _without_aligner(state.sampler)
     state.X_gen, _ = _draw(plain, state.y_train, state.cov_train, int(state.seeds[2]))
-    state.rem = _quality.honest_rem(
+    state.rem = _quality.study_rem(
         state.X_train,
         state.X_test,
         state.X_gen,
         n_components=state.settings["n_components"],
+        y_train=state.y_train,
         seed=int(state.seeds[0]),
     )
     state.settings["n_components_used"] = state.rem.n_components
@@ -481,13 +513,7 @@ def _extra_seed_statistics(state):
     per_seed = [_verdict.finding_statistics(state.finding_data)]
     for j in range(1, state.settings["seeds"]):
         logger.info("seed %d of %d: fit and draw", j + 1, state.settings["seeds"])
-        sampler = make_sampler(
-            state.settings["sampler"],
-            max_epochs=state.settings["max_epochs"],
-            device=state.settings["device"],
-            random_state=int(state.seeds[1]) + j,
-            verbose=0,
-        )
+        sampler = _new_sampler(state, int(state.seeds[1]) + j, verbose=0)
         if state.cov_train is None:
             sampler.fit(state.X_train, state.y_train)
         else:
@@ -544,7 +570,13 @@ def judge(state):
         state.finding_data, seed=int(state.seeds[0]), per_seed=per_seed
     )
     for row in state.tables["verdict"].itertuples():
-        logger.info("finding %s: %s (%s)", row.finding, row.verdict, row.numbers)
+        logger.info(
+            "finding %s: %s (%s; paper: %s)",
+            row.finding,
+            row.verdict,
+            row.numbers,
+            row.paper,
+        )
     state.position = _verdict.quality_position(quality, state.sampler_name)
     state.warnings = _verdict.run_health(state)
     for text in state.warnings:

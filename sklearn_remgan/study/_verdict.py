@@ -263,8 +263,9 @@ def _history_warnings(history, max_epochs):
         return out
     if n < 20:
         out.append(
-            f"Training ran {n} epoch(s): too few for the Wasserstein estimate to "
-            "settle; the generator has not converged. Raise --max-epochs."
+            f"Training ran {n} epoch(s): too few for the losses (the Wasserstein "
+            "estimate, the diffusion loss) to settle; the generator has not "
+            "converged. Raise --max-epochs."
         )
         return out
     w = np.array([h.get("wasserstein", np.nan) for h in history], dtype=float)

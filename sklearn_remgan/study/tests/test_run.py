@@ -1,5 +1,6 @@
 """Tests of run_study and write_report, on a real TCGA slice and tiny simulations."""
 
+import html
 import json
 import re
 
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sklearn_remgan.metrics import choose_n_components
 from sklearn_remgan.study import (
     StudyInputError,
     check_report_target,
@@ -19,8 +21,7 @@ from sklearn_remgan.study import (
     run_study,
     write_report,
 )
-from sklearn_remgan.study._layout import GLOSSARY
-from sklearn_remgan.study._quality import rem_components
+from sklearn_remgan.study._layout import GLOSSARY, PAPER
 from sklearn_remgan.study._stages import STAGES, _without_aligner, make_sampler
 
 TINY = {"max_epochs": 2, "n_components": 10, "embedding": "pca", "verbose": 0}
@@ -182,15 +183,11 @@ def test_real_rem_is_never_in_sample():
     per_class = result.tables["per_class"]
     assert (per_class["rem_real_mean"] > 1.0).all()
     assert any("REM uses" in w for w in result.warnings)
+    # The package's rule: 45 training rows in 5 folds, each fold PCA fits 36 rows.
+    assert result.settings["n_components_used"] == choose_n_components(50, 36, 100)
+    assert result.settings["n_components_used"] == 35
     for disp in result.displays.values():
         matplotlib.pyplot.close(disp.figure_)
-
-
-def test_rem_components_policy():
-    assert rem_components(50, 40, 500) == 39
-    assert rem_components(50, 1000, 20) == 19
-    assert rem_components(50, 1000, 500) == 50
-    assert rem_components(5, 1, 1) == 1
 
 
 def test_glossary_defines_every_column(tcga_result):
@@ -324,6 +321,16 @@ def test_write_report_layout(tcga_result, tmp_path):
     assert page.index('id="warnings"') < page.index('id="table-quality"')
     assert 'id="table-glossary"' in page
     assert "Where does WGANGPSampler fail" in page
+    # The paper and its numbers beside this run's, in the verdict block.
+    block = page[page.index('id="verdict"') : page.index('id="warnings"')]
+    assert html.escape(PAPER) in block
+    for text in (
+        "(paper: precision 0.933 vs recall 0.698 for the best WGAN-GP)",
+        "(paper: recall-0 share cancerous 0.435 vs healthy 0.237)",
+        "(paper: cancerous minus healthy REM +4.6 on average per tissue)",
+        "(paper: generated REM much lower than real REM (mode collapse)",
+    ):
+        assert text in block
     csv = pd.read_csv(out / "tables" / "downstream.csv")
     assert csv["augmentation"].tolist()[0] == "none"
 

@@ -5,7 +5,9 @@ import pandas as pd
 import pytest
 from sklearn.utils import Bunch
 
-from sklearn_remgan.study._quality import bootstrap_interval, honest_rem
+from sklearn_remgan.metrics import REM, choose_n_components, cross_fitted_rem
+from sklearn_remgan.study._layout import FINDINGS, PAPER, PAPER_NUMBERS
+from sklearn_remgan.study._quality import bootstrap_interval, study_rem
 from sklearn_remgan.study._verdict import (
     finding_statistics,
     quality_position,
@@ -73,17 +75,41 @@ def test_bootstrap_interval_covers_the_mean_and_shrinks_with_rows():
     assert hi_l - lo_l < (hi_s - lo_s) / 4
 
 
-def test_honest_rem_scores_no_row_in_sample():
+def test_study_rem_scores_no_row_in_sample():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(40, 60))
-    rem = honest_rem(X[:30], X[30:], X[:5], n_components=50, seed=0)
+    y = np.repeat(["a", "b"], 15)
+    rem = study_rem(X[:30], X[30:], X[:5], n_components=50, y_train=y, seed=0)
     # 30 training rows: folds fit 24 rows, so at most 23 components everywhere.
-    assert rem.n_components == 23
+    assert rem.n_components == 23 == choose_n_components(50, 24, 60)
+    assert rem.model.n_components_ == 23 and rem.n_components_asked == 50
     assert rem.train.shape == (30,) and rem.heldout.shape == (10,)
+    # The package's one cross-fitting path, not a copy of it.
+    expected = cross_fitted_rem(X[:30], y=y, n_components=50, cv=5, random_state=0)
+    np.testing.assert_array_equal(rem.train, expected.real)
+    full = REM(23).fit(X[:30])
+    np.testing.assert_allclose(rem.generated, full.score_samples(X[:5]), rtol=1e-6)
     # Out-of-sample REM of i.i.d. rows is alike for training and held-out rows,
     # and well above the in-sample REM of the training rows.
     assert rem.train.mean() == pytest.approx(rem.heldout.mean(), rel=0.15)
     assert rem.train_in_sample.mean() < 0.8 * rem.train.mean()
+
+
+def test_paper_numbers_are_beside_each_finding():
+    assert "E-MTAB-3732" in PAPER and "WGAN-GP" in PAPER and "Alsamadi" in PAPER
+    assert PAPER_NUMBERS == {
+        "precision": 0.933,
+        "recall": 0.698,
+        "zero_recall_cancer": 0.435,
+        "zero_recall_healthy": 0.237,
+        "rem_status_difference": 4.6,
+    }
+    paper = verdict(_data(), n_boot=50).set_index("finding")["paper"]
+    assert paper.to_dict() == {name: text for name, _, text in FINDINGS}
+    assert "precision 0.933 vs recall 0.698" in paper["precision_recall"]
+    assert "cancerous 0.435 vs healthy 0.237" in paper["zero_recall_status"]
+    assert "+4.6 on average per tissue" in paper["rem_status"]
+    assert "mode collapse" in paper["collapse"]
 
 
 def _state(history, *, recalled, aligned_recall=0.5):
