@@ -166,7 +166,7 @@ def test_study_with_the_ddpm_sampler(tmp_path, capsys):
     assert metrics["metrics"]["sampler"] == "DDPMSampler"
     assert metrics["settings"]["sampler"] == "ddpm"
     # The quick preset's smaller denoiser; --max-epochs still wins.
-    assert metrics["settings"]["sampler_params"] == {"hidden_dim": 256}
+    assert metrics["settings"]["sampler_params"] == {"hidden_dim": 512}
     assert metrics["settings"]["max_epochs"] == 2
     assert len(metrics["history"]) == 2
     assert "diffusion_loss" in metrics["history"][0]

@@ -36,13 +36,16 @@ PRESETS = {
 
 #: Per preset and sampler: settings that replace the preset's (``max_epochs``) and
 #: the sampler's own parameters (``sampler_params``); the user's options override
-#: both. The quick DDPM is a smaller denoiser (256 wide instead of 1,024) trained
-#: for PLACEHOLDER; ``paper`` uses ``DDPMSampler``'s defaults (the paper has no
-#: diffusion model).
+#: both. The quick DDPM has a 512-wide denoiser (the default is 1,024) trained for
+#: 600 epochs: about a minute and a half of training on the quick data with one
+#: CPU thread. On that data fewer epochs or a narrower denoiser gave rows packed
+#: near the class centres (recall 0.01 at 256 wide and 200 epochs, 0.14 at 512
+#: and 300, 0.20 at 512 and 600; precision above 0.97 throughout). ``paper`` uses
+#: ``DDPMSampler``'s defaults (the paper has no diffusion model).
 SAMPLER_PRESETS = {
     "quick": {
         "wgan-gp": {"sampler_params": {}},
-        "ddpm": {"max_epochs": 200, "sampler_params": {"hidden_dim": 256}},
+        "ddpm": {"max_epochs": 600, "sampler_params": {"hidden_dim": 512}},
     },
     "paper": {
         "wgan-gp": {"sampler_params": {}},

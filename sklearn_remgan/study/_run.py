@@ -377,7 +377,7 @@ def run_study(
     sampler : {'wgan-gp', 'ddpm'}, default='wgan-gp'
         The generator judged: ``WGANGPSampler`` or ``DDPMSampler``; the preset
         has settings per sampler (``SAMPLER_PRESETS``: with ``quick``, a
-        smaller diffusion model trained for 200 epochs), shown in the result's
+        narrower diffusion model trained for 600 epochs), shown in the result's
         ``settings``.
     n_samples, n_genes : int, default=None
         Size of the simulated data (ignored with ``X``).
