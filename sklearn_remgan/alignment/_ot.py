@@ -11,13 +11,16 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from sklearn_compat.base import _fit_context
-from sklearn_compat.utils.validation import validate_data
 
 from sklearn_remgan.metrics import REM, choose_n_components
 from sklearn_remgan.utils import check_finite_2d, check_pot_support, check_same_width
+from sklearn_remgan.utils._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    validate_data,
+)
 
 # Iteration caps used when ``max_iter=None`` (POT's own defaults).
 _DEFAULT_MAX_ITER = {
@@ -228,7 +231,13 @@ class OTAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(
-        self, X, y=None, *, X_real=None, y_real=None, covariates=None,
+        self,
+        X,
+        y=None,
+        *,
+        X_real=None,
+        y_real=None,
+        covariates=None,
         covariates_real=None,
     ):
         """Select the collapsed generated rows and fit one OT plan per group.
@@ -271,7 +280,10 @@ class OTAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             X_real, y_real, covariates_real = X, y, covariates
 
         X = validate_data(
-            self, X, reset=True, dtype=[np.float64, np.float32],
+            self,
+            X,
+            reset=True,
+            dtype=[np.float64, np.float32],
             ensure_all_finite=False,
         )
         X = check_finite_2d(X, name="X")
@@ -385,9 +397,11 @@ class OTAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             self.n_selected_[key] = int(n_sel)
             self._sources[key] = S
             self._displacements[key] = bary - S
-        self.classes_ = np.asarray(
-            _unique_keys([k[0] for k in groups]), dtype=object
-        ) if y is not None else None
+        self.classes_ = (
+            np.asarray(_unique_keys([k[0] for k in groups]), dtype=object)
+            if y is not None
+            else None
+        )
         self._with_y = y is not None
         self._with_covariates = covariates is not None
         return self
@@ -425,8 +439,15 @@ class OTAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             warnings.simplefilter("ignore", UserWarning)
             with np.errstate(all="ignore"):
                 G, log = ot.sinkhorn(
-                    a, b, M, self.reg, method=inner, numItermax=n_iter,
-                    stopThr=self.tol, log=True, warn=False,
+                    a,
+                    b,
+                    M,
+                    self.reg,
+                    method=inner,
+                    numItermax=n_iter,
+                    stopThr=self.tol,
+                    log=True,
+                    warn=False,
                 )
         # Relative marginal errors: far off means the plan is not a transport plan.
         row_err = np.max(np.abs(G.sum(axis=1) * S.shape[0] - 1))
@@ -494,7 +515,10 @@ class OTAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "couplings_")
         X = validate_data(
-            self, X, reset=False, dtype=[np.float64, np.float32],
+            self,
+            X,
+            reset=False,
+            dtype=[np.float64, np.float32],
             ensure_all_finite=False,
         )
         X = check_finite_2d(X, name="X")
@@ -563,8 +587,10 @@ class OTAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     nn_of[rows] = self._nearest(key, X[rows])[1]
         else:
             for c, cand in candidates.items():
-                rows = np.flatnonzero(labels == c) if c is not None else np.arange(
-                    X.shape[0]
+                rows = (
+                    np.flatnonzero(labels == c)
+                    if c is not None
+                    else np.arange(X.shape[0])
                 )
                 best = np.full(rows.size, np.inf)
                 for key in cand:
@@ -574,9 +600,7 @@ class OTAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     group_of[rows[better]] = self.groups_.index(key)
                     nn_of[rows[better]] = idx[better]
         for g, key in enumerate(self.groups_):
-            rows = np.flatnonzero(
-                (group_of == g) & (rem <= self.thresholds_[key])
-            )
+            rows = np.flatnonzero((group_of == g) & (rem <= self.thresholds_[key]))
             if rows.size:
                 shift = self.fraction * self._displacements[key][nn_of[rows]]
                 X_out[rows] = (X[rows] + shift).astype(X.dtype, copy=False)

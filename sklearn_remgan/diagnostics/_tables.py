@@ -9,12 +9,13 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 
 from sklearn_remgan.metrics import precision_recall
 from sklearn_remgan.metrics._cross_fit import honest_rem
 from sklearn_remgan.metrics._report import check_result, report_from_values
 from sklearn_remgan.utils import check_finite_2d, check_labels, check_same_width
+from sklearn_remgan.utils._sklearn_compat import HasMethods, Interval, validate_params
+from sklearn_remgan.utils._validation import sorted_unique
 
 __all__ = [
     "blind_spot_tables",
@@ -262,7 +263,7 @@ def recall_by_class(real, generated, y_real, y_generated, *, k=3):
     y_real = check_labels(y_real, real.shape[0], name="y_real")
     y_generated = check_labels(y_generated, generated.shape[0], name="y_generated")
     recalled = np.zeros(real.shape[0], dtype=bool)
-    for cls in np.unique(y_real):
+    for cls in sorted_unique(y_real):
         in_real = y_real == cls
         in_gen = y_generated == cls
         n_real, n_gen = int(in_real.sum()), int(in_gen.sum())

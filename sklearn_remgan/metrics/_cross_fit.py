@@ -23,15 +23,15 @@ from numbers import Integral
 import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._param_validation import (
+
+from sklearn_remgan.metrics._rem import REM
+from sklearn_remgan.utils import check_finite_2d, check_labels, check_same_width
+from sklearn_remgan.utils._sklearn_compat import (
     HasMethods,
     Interval,
     StrOptions,
     validate_params,
 )
-
-from sklearn_remgan.metrics._rem import REM
-from sklearn_remgan.utils import check_finite_2d, check_labels, check_same_width
 
 __all__ = ["choose_n_components", "cross_fitted_rem"]
 
@@ -108,7 +108,7 @@ def _splitter(cv, y, random_state):
     if not isinstance(cv, Integral):
         return cv
     # Stratify only when every label can be in every fold (no sklearn warning).
-    if y is None or np.unique(y.astype(str), return_counts=True)[1].min() < cv:
+    if y is None or np.unique(y, return_counts=True)[1].min() < cv:
         return KFold(cv, shuffle=True, random_state=random_state)
     return StratifiedKFold(cv, shuffle=True, random_state=random_state)
 
@@ -217,8 +217,10 @@ def cross_fitted_rem(
             f"cv={cv} folds need at least {cv} real rows; got {n_real}. Use a "
             "smaller cv."
         )
-    splitter = _splitter(cv, y, rng.randint(np.iinfo(np.int32).max))
-    folds = [np.asarray(test) for _, test in splitter.split(real, y, groups)]
+    # Labels of mixed types (str and int) stratify as strings.
+    strata = None if y is None else y.astype(str)
+    splitter = _splitter(cv, strata, rng.randint(np.iinfo(np.int32).max))
+    folds = [np.asarray(test) for _, test in splitter.split(real, strata, groups)]
     covered = np.bincount(np.concatenate(folds), minlength=n_real)
     if len(folds) < 2 or not (covered == 1).all():
         raise ValueError(

@@ -6,7 +6,6 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import Interval, validate_params
 
 from sklearn_remgan.metrics._knn import (
     ball_memberships,
@@ -14,6 +13,7 @@ from sklearn_remgan.metrics._knn import (
     make_operands,
 )
 from sklearn_remgan.utils import check_finite_2d, check_same_width
+from sklearn_remgan.utils._sklearn_compat import Interval, validate_params
 
 
 def _check_k(k, n_real, n_generated):

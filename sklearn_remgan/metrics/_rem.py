@@ -10,11 +10,15 @@ import torch
 from scipy.linalg import lapack
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import randomized_svd
 from sklearn.utils.validation import check_is_fitted
-from sklearn_compat.base import _fit_context
-from sklearn_compat.utils.validation import validate_data
+
+from sklearn_remgan.utils._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    validate_data,
+)
 
 # Rows (or feature columns) handled at a time, in bytes of float64 data.
 _CHUNK_BYTES = 64 * 2**20
@@ -281,6 +285,7 @@ class REM(TransformerMixin, BaseEstimator):
 
     See Also
     --------
+    cross_fitted_rem : REM of real rows from PCAs fitted without them.
     precision_recall : k-NN precision, recall, density and coverage.
     sklearn.decomposition.PCA : Its reconstruction error equals REM.
 
@@ -292,6 +297,19 @@ class REM(TransformerMixin, BaseEstimator):
     subspace, unlike ``PCA.score_samples``, which is a log-likelihood (higher
     means more typical). ``transform`` returns the projections on the
     components.
+
+    **Score rows the PCA did not see.** REM of a row the PCA was fitted on is
+    biased low (exactly 0 with fewer rows than ``n_components + 1``), while
+    generated rows are never in the fit. To compare real with generated REM,
+    fit on training rows and score held-out rows
+    (``REM(...).fit(X_train).score_samples(X_held_out)``), or use
+    :func:`cross_fitted_rem`; :func:`choose_n_components` is the package's
+    rule for the number of components.
+
+    **Magnitudes.** Float64 data beyond about ``1e120`` (or below ``1e-120``)
+    in magnitude are scaled by a power of two internally (exact), so REM and
+    the projections do not change with the scale; ``explained_variance_`` is
+    inf where the variance itself exceeds float64.
 
     Examples
     --------

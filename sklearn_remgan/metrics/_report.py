@@ -4,12 +4,12 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 
 from sklearn_remgan.metrics._cross_fit import choose_n_components, honest_rem
 from sklearn_remgan.metrics._precision_recall import precision_recall
 from sklearn_remgan.metrics._rem import REM
 from sklearn_remgan.utils import check_finite_2d, check_labels, check_same_width
+from sklearn_remgan.utils._sklearn_compat import HasMethods, Interval, validate_params
 
 _COLUMNS = [
     "grouping",

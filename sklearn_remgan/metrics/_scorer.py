@@ -13,11 +13,6 @@ from typing import ClassVar
 import numpy as np
 from scipy.stats import wasserstein_distance
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import (
-    Interval,
-    StrOptions,
-    validate_parameter_constraints,
-)
 
 from sklearn_remgan.metrics._cross_fit import choose_n_components
 from sklearn_remgan.metrics._precision_recall import precision_recall
@@ -29,6 +24,12 @@ from sklearn_remgan.utils import (
     draw_like,
     find_sampler,
 )
+from sklearn_remgan.utils._sklearn_compat import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
+from sklearn_remgan.utils._validation import sorted_unique
 
 __all__ = ["PRScorer", "REMScorer", "get_scorer", "get_scorer_names"]
 
@@ -59,7 +60,7 @@ def _groups(y_real, y_gen, average):
     if average == "pooled":
         yield None, slice(None), slice(None)
         return
-    for label in np.unique(y_real):
+    for label in sorted_unique(y_real):
         yield label, y_real == label, y_gen == label
 
 
@@ -342,7 +343,7 @@ class REMScorer(_BaseGenerativeScorer):
         """Boolean mask of the held-out rows used to fit the PCA (half per label)."""
         fit = np.zeros(n_samples, dtype=bool)
         labels = np.zeros(n_samples) if y is None else y
-        for label in np.unique(labels):
+        for label in sorted_unique(labels):
             idx = rng.permutation(np.flatnonzero(labels == label))
             fit[idx[: len(idx) // 2]] = True
         return fit

@@ -12,6 +12,8 @@ from sklearn.utils._param_validation import (
     Interval,
     RealNotInt,
     StrOptions,
+    validate_parameter_constraints,
+    validate_params,
 )
 from sklearn_compat.base import _fit_context
 from sklearn_compat.utils.validation import validate_data
@@ -25,4 +27,6 @@ __all__ = [
     "_fit_context",
     "_random_state_docstring",
     "validate_data",
+    "validate_parameter_constraints",
+    "validate_params",
 ]

@@ -161,3 +161,21 @@ def check_labels(y, n_samples, *, name="y", allow_none=False):
             f"rows {np.flatnonzero(missing)[:5].tolist()}; every row needs a label."
         )
     return arr
+
+
+def sorted_unique(values):
+    """Distinct values, sorted (by ``repr`` when of mixed types, e.g. str and int).
+
+    ``np.unique`` raises a TypeError from inside numpy on mixed labels.
+
+    Examples
+    --------
+    >>> from sklearn_remgan.utils._validation import sorted_unique
+    >>> sorted_unique(["b", 2, "b", 1])
+    ['b', 1, 2]
+    """
+    uniq = list(dict.fromkeys(np.asarray(values, dtype=object).tolist()))
+    try:
+        return sorted(uniq)
+    except TypeError:
+        return sorted(uniq, key=repr)

@@ -5,6 +5,8 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
@@ -487,3 +489,42 @@ def test_extreme_magnitudes_give_the_same_plan(data, scale):
         base.transform(X_gen, y_gen),
         rtol=1e-9,
     )
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    n=st.integers(4, 20),
+    d=st.integers(2, 5),
+    exponent=st.integers(-30, 30),
+    seed=st.integers(0, 2**31 - 1),
+    bad=st.sampled_from([None, np.nan, np.inf]),
+    mixed_labels=st.booleans(),
+)
+def test_property_aligns_or_names_the_argument(n, d, exponent, seed, bad, mixed_labels):
+    # issue 14: any magnitude from 1e-30 to 1e30, mixed label types; the
+    # aligned rows equal those at scale 1, scaled.
+    rng = np.random.RandomState(seed)
+    scale = 10.0**exponent
+    X_real = rng.normal(size=(2 * n, d))
+    X_gen = rng.normal(size=(2 * n, d)) * 0.3
+    labels = np.array(["a", 1] if mixed_labels else ["a", "b"], dtype=object)
+    y = np.repeat(labels, n)
+    if bad is not None:
+        X_gen[rng.randint(2 * n), rng.randint(d)] = bad
+    aligner = OTAligner(fraction=1.0, quantile=0.5, n_components=1)
+    try:
+        out = aligner.fit(X_gen * scale, y, X_real=X_real * scale, y_real=y).transform(
+            X_gen * scale, y
+        )
+    except ValueError as exc:
+        assert bad is not None
+        assert "X" in str(exc)
+        return
+    assert bad is None
+    base = OTAligner(fraction=1.0, quantile=0.5, n_components=1)
+    expected = base.fit(X_gen, y, X_real=X_real, y_real=y).transform(X_gen, y)
+    np.testing.assert_allclose(out / scale, expected, rtol=1e-7, atol=1e-12)

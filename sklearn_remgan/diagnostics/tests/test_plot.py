@@ -68,7 +68,7 @@ def test_umap_display_colours_real_by_rem_and_marks_generated(tcga_slice):
     ]
 
 
-@pytest.mark.slow
+@pytest.mark.slow(reason="imports umap-learn and compiles its numba kernels")
 def test_umap_display_default_reducer_is_umap(tcga_slice):
     # One UMAP fit only: numba compilation makes the first one take seconds.
     X = tcga_slice["X"][:60, :20]

@@ -170,6 +170,7 @@ def test_gram_mixed_equals_pca(wide_set, wide_reference):
     np.testing.assert_array_equal(again.components_, rem.components_)
 
 
+@pytest.mark.slow(reason="float64 PCA reference of 300 x 800 rows")
 def test_gram_mixed_near_equal_eigenvalues_at_cut():
     # Eigenvalues nearly equal around the cut (index 50): hard to separate, but
     # the oversampled search subspace and float64 Rayleigh-Ritz keep REM exact.
