@@ -52,7 +52,8 @@ FINDINGS = (
         "collapse",
         "Generated REM is below real REM (generated rows collapse toward the main "
         "axes of the real data)",
-        "generated REM much lower than real REM (mode collapse); no number given",
+        "generated REM much lower than real REM, a sign of mode collapse; no number "
+        "given",
     ),
     (
         "rem_status",

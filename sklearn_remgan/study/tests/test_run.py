@@ -328,7 +328,7 @@ def test_write_report_layout(tcga_result, tmp_path):
         "(paper: precision 0.933 vs recall 0.698 for the best WGAN-GP)",
         "(paper: recall-0 share cancerous 0.435 vs healthy 0.237)",
         "(paper: cancerous minus healthy REM +4.6 on average per tissue)",
-        "(paper: generated REM much lower than real REM (mode collapse)",
+        "(paper: generated REM much lower than real REM, a sign of mode collapse;",
     ):
         assert text in block
     csv = pd.read_csv(out / "tables" / "downstream.csv")
