@@ -19,6 +19,7 @@ derived from it. Each stage reads what earlier stages put on the state (a
 
 import copy
 import logging
+import sys
 import time
 
 import numpy as np
@@ -583,6 +584,22 @@ def judge(state):
         logger.warning("warning: %s", text)
 
 
+def _keeping_torch_threads(stage, state):
+    """Run ``stage(state)``; put torch's thread count back as it was before.
+
+    UMAP (numba's OpenMP layer) raises the process's OpenMP thread count, which
+    is torch's too: every later draw of a diffusion sampler (50 denoising
+    passes) then ran on 2 threads on a loaded 2-core machine, 7 times slower.
+    """
+    torch = sys.modules.get("torch")
+    threads = None if torch is None else torch.get_num_threads()
+    try:
+        stage(state)
+    finally:
+        if threads is not None and torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+
+
 def run_stages(state, prepare):
     """Run every stage but ``write`` on ``state``; time each one.
 
@@ -620,6 +637,6 @@ def run_stages(state, prepare):
             )
         log_stage(name, detail)
         start = time.perf_counter()
-        functions[name](state)
+        _keeping_torch_threads(functions[name], state)
         state.timings[name] = round(time.perf_counter() - start, 3)
     return state

@@ -22,7 +22,12 @@ from sklearn_remgan.study import (
     write_report,
 )
 from sklearn_remgan.study._layout import GLOSSARY, PAPER
-from sklearn_remgan.study._stages import STAGES, _without_aligner, make_sampler
+from sklearn_remgan.study._stages import (
+    STAGES,
+    _keeping_torch_threads,
+    _without_aligner,
+    make_sampler,
+)
 
 TINY = {"max_epochs": 2, "n_components": 10, "embedding": "pca", "verbose": 0}
 
@@ -412,3 +417,33 @@ def test_alignment_goes_through_the_sampler_aligner(tcga_result):
     expected = sampler.aligner_.transform(before, y, covariates=cov)
     np.testing.assert_allclose(aligned, expected, rtol=1e-5, atol=1e-5)
     assert not np.allclose(aligned, before)
+
+
+def test_a_stage_cannot_change_torch_threads():
+    # UMAP raises the OpenMP thread count that torch shares; the study puts it
+    # back after each stage so that later draws keep the user's setting.
+    import torch
+
+    before = torch.get_num_threads()
+    seen = []
+
+    def stage(state):
+        torch.set_num_threads(before + 1)
+        seen.append(torch.get_num_threads())
+
+    _keeping_torch_threads(stage, None)
+    assert seen == [before + 1]
+    assert torch.get_num_threads() == before
+
+
+def test_make_sampler_builds_the_ddpm_sampler_with_preset_params():
+    from sklearn_remgan.over_sampling._ddpm import DDPMSampler
+    from sklearn_remgan.study._presets import SAMPLER_PRESETS
+
+    params = SAMPLER_PRESETS["quick"]["ddpm"]["sampler_params"]
+    sampler = make_sampler(
+        "ddpm", max_epochs=4, device="cpu", random_state=1, verbose=0, params=params
+    )
+    assert isinstance(sampler, DDPMSampler)
+    assert sampler.hidden_dim == 512 and sampler.max_epochs == 4
+    assert sampler.random_state == 1 and sampler.aligner is None
