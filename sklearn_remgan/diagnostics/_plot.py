@@ -126,9 +126,11 @@ def _draw_and_rem(cls, estimator, X, y, covariates, rem, n_components, random_st
         rem=rem,
         y=draw.y_real,
         n_components=n_components,
-        cv=5,
+        # at most 5 folds, fewer for tiny X (each fold's PCA needs 2 rows)
+        cv=max(2, min(5, draw.X_real.shape[0] // 2)),
         random_state=random_state,
         caller=caller,
+        name="X",
     )
     return draw, rem_real, rem_gen
 

@@ -270,7 +270,18 @@ def check_rem_not_fitted_on(rem, real, *, caller, name="real"):
         )
 
 
-def honest_rem(real, generated, *, rem, y=None, n_components, cv, random_state, caller):
+def honest_rem(
+    real,
+    generated,
+    *,
+    rem,
+    y=None,
+    n_components,
+    cv,
+    random_state,
+    caller,
+    name="real",
+):
     """``(rem_real, rem_generated, n_components)`` for tables and Displays.
 
     ``rem=None`` cross-fits (:func:`cross_fitted_rem`); a fitted REM must have
@@ -286,7 +297,7 @@ def honest_rem(real, generated, *, rem, y=None, n_components, cv, random_state, 
             random_state=random_state,
         )
         return res.real, res.generated, res.n_components
-    check_rem_not_fitted_on(rem, real, caller=caller)
+    check_rem_not_fitted_on(rem, real, caller=caller, name=name)
     rem_real = np.asarray(rem.score_samples(real), dtype=np.float64)
     rem_gen = None
     if generated is not None:

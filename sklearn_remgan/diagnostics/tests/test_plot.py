@@ -320,5 +320,5 @@ def test_from_estimator_refuses_short_y_and_in_sample_rem(tcga_slice):
     stub = _Stub(X)
     with pytest.raises(ValueError, match="y must be 1D with one label per row"):
         RecallREMDisplay.from_estimator(stub, X, y[:-1])
-    with pytest.raises(ValueError, match="rem was fitted on real itself"):
+    with pytest.raises(ValueError, match="rem was fitted on X itself"):
         UMAPDisplay.from_estimator(stub, X, y, rem=REM(5).fit(X), reducer=PCA(2))
