@@ -38,8 +38,10 @@ class DDPMSampler(BaseGenerativeSampler):
 
     {random_state}
 
-    hidden_dim : int, default=1024
-        Width of the denoiser's residual blocks.
+    hidden_dim : int, default=512
+        Width of the denoiser's residual blocks. On TCGA at 2,000 genes,
+        1024 gave the same held-out precision and recall as 512 (see Notes)
+        at 2.2 times the training and 2.6 times the sampling time.
 
     n_blocks : int, default=3
         Number of residual blocks (LayerNorm, SiLU, Linear) of the denoiser.
@@ -54,7 +56,10 @@ class DDPMSampler(BaseGenerativeSampler):
         implied clean row has a skip connection from the noisy input). Never
         the noise: with more genes than hidden units, a noise-predicting MLP
         cannot pass its input through and produces rows several times too
-        long.
+        long. ``'v'`` needs more training: on three TCGA tissues at 200
+        genes (width 512, 150 epochs, DDIM) its rows were over-dispersed
+        (precision 0.37, recall 0.91, coverage 0.23) where ``'x0'`` gave
+        0.94, 0.29 and 1.00.
 
     sampling : {{'ddim', 'ddpm'}}, default='ddim'
         Sampler: ``'ddim'`` is deterministic given the starting noise and
@@ -63,8 +68,10 @@ class DDPMSampler(BaseGenerativeSampler):
 
     n_steps : int or None, default=None
         Denoising steps per generated row, at most ``n_timesteps``, evenly
-        spaced over the schedule. None uses 50 with ``'ddim'`` and all
-        ``n_timesteps`` with ``'ddpm'``. Sampling time is proportional to it.
+        spaced over the schedule. None uses 20 with ``'ddim'`` and all
+        ``n_timesteps`` with ``'ddpm'``. Sampling time is proportional to
+        it; with DDIM, more steps give more diverse rows (higher recall,
+        slightly lower precision, see Notes).
 
     guidance_scale : float, default=1.0
         Classifier-free guidance weight ``w``: the denoiser's output is
@@ -90,7 +97,7 @@ class DDPMSampler(BaseGenerativeSampler):
         including the epochs already in the checkpoint). Each epoch is
         ``n_samples // batch_size`` optimizer steps.
 
-    lr : float, default=5e-4
+    lr : float, default=1e-3
         AdamW learning rate.
 
     weight_decay : float, default=0.01
@@ -268,6 +275,33 @@ class DDPMSampler(BaseGenerativeSampler):
     is no guide to when to stop: it is dominated by the noisiest timesteps
     and keeps falling slowly while sample quality has stopped improving.
 
+    **Measured** on ``tcga_tumor_normal_11`` as the fidelity benchmark does
+    (label tissue, covariate status, split by patient, 962 training / 242
+    held-out rows, 2,000 most variable genes standardized on the training
+    rows, one generated row per held-out row, ``precision_recall(k=5)``;
+    "agreement" is the share of generated rows that a logistic regression
+    trained on the real training rows assigns to their tissue), one CPU
+    thread, defaults but for the sampler (training: 420 epochs, 2,940 steps,
+    89 s of CPU time):
+
+    ==========================  =========  ======  =========  ==========
+    sampler                     precision  recall  coverage   agreement
+    ==========================  =========  ======  =========  ==========
+    DDIM, 10 steps              0.97       0.66    1.00       0.89
+    DDIM, 20 steps (default)    0.94       0.75    1.00       0.88
+    DDIM, 50 steps              0.90       0.81    1.00       0.88
+    DDPM, 20 steps              0.96       0.63    0.99       0.97
+    DDPM, 50 steps              0.91       0.72    0.99       0.97
+    DDPM, 1000 steps            0.87       0.79    0.99       0.97
+    DDIM 20, guidance 1.3       0.96       0.59    1.00       0.94
+    ==========================  =========  ======  =========  ==========
+
+    SMOTE (k=5) on the same split: precision 0.96-0.98, recall 0.65-0.73.
+    Sampling 10,000 rows with the default DDIM took 14 s of CPU time on one
+    thread. The stochastic DDPM sampler puts more rows on their own tissue;
+    the deterministic DDIM sampler reaches a higher recall for the same
+    number of steps; guidance trades recall for agreement.
+
     Each denoising step's estimate of the clean row is clipped to the
     per-gene range of the training rows, so generated values never leave
     the range seen at fit (standardize the genes first, as for any sampler
@@ -333,7 +367,7 @@ class DDPMSampler(BaseGenerativeSampler):
         sampling_strategy="auto",
         *,
         random_state=None,
-        hidden_dim=1024,
+        hidden_dim=512,
         n_blocks=3,
         n_timesteps=1000,
         prediction="x0",
@@ -344,7 +378,7 @@ class DDPMSampler(BaseGenerativeSampler):
         ema_decay=0.99,
         batch_size=128,
         max_epochs=420,
-        lr=5e-4,
+        lr=1e-3,
         weight_decay=0.01,
         mode_balance="balanced",
         device="cpu",

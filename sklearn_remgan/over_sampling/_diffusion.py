@@ -158,7 +158,7 @@ class DiffusionNet(NeuralNet):
         prediction is ``uncond + w * (cond - uncond)``; 1 uses the
         conditional prediction alone (one forward pass per step).
     n_steps : int or None, default=None
-        Denoising steps of :meth:`generate`; None uses 50 when ``eta=0``
+        Denoising steps of :meth:`generate`; None uses 20 when ``eta=0``
         and all ``n_timesteps`` otherwise.
     eta : float, default=0.0
         Stochasticity of the sampler: 0 is DDIM, 1 is DDPM.
@@ -529,7 +529,7 @@ class DiffusionNet(NeuralNet):
         alpha_bar = cosine_alpha_bar(self.n_timesteps)
         n_steps = self.n_steps
         if n_steps is None:
-            n_steps = 50 if self.eta == 0 else self.n_timesteps
+            n_steps = 20 if self.eta == 0 else self.n_timesteps
         steps = sampling_timesteps(self.n_timesteps, min(n_steps, self.n_timesteps))
         x = torch.randn(conditions.shape[0], module.n_features, device=device)
         for i, t in enumerate(steps):
