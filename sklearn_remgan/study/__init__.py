@@ -5,13 +5,7 @@
 ``remgan study`` command calls both.
 """
 
-from sklearn_remgan.study._report import check_report_target, write_report
-from sklearn_remgan.study._run import (
-    PRESETS,
-    StudyInputError,
-    check_study_inputs,
-    run_study,
-)
+import importlib
 
 __all__ = [
     "PRESETS",
@@ -21,3 +15,26 @@ __all__ = [
     "run_study",
     "write_report",
 ]
+
+_HOMES = {
+    "PRESETS": "_presets",
+    "StudyInputError": "_run",
+    "check_report_target": "_report",
+    "check_study_inputs": "_run",
+    "run_study": "_run",
+    "write_report": "_report",
+}
+
+
+def __getattr__(name):
+    # Imported on first use, so that `remgan --help` does not load pandas or
+    # scikit-learn through this package.
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(__all__)

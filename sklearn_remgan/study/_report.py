@@ -17,6 +17,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from sklearn_remgan.study._layout import FIGURE_TITLES, GLOSSARY, PAPER, TABLE_TITLES
+
 __all__ = ["check_report_target", "write_report"]
 
 _VERSIONED = (
@@ -33,23 +35,6 @@ _VERSIONED = (
     "POT",
 )
 
-_FIGURE_TITLES = {
-    "rem_distribution": "A. REM distribution of real and generated samples",
-    "embedding": "B. Real samples coloured by REM, generated samples marked",
-    "recall_rem": "C. REM of the worst-recalled classes, split by recall",
-    "zero_recall": "Share of real samples with recall 0 per class",
-    "training_curves": "Training curves",
-    "alignment": "REM distribution of real and OT-aligned generated samples",
-}
-
-_TABLE_TITLES = {
-    "overall": "Overall precision, recall, density, coverage and REM",
-    "per_class": "Per class and per covariate value",
-    "rem_difference": "Case minus control REM per tissue",
-    "downstream": "Downstream accuracy on real held-out samples",
-    "alignment": "Quality before and after OT alignment",
-}
-
 _CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px;
        color: #222; line-height: 1.45; padding: 0 1em; }
@@ -60,7 +45,11 @@ figcaption { font-size: .9em; color: #555; }
 table { border-collapse: collapse; font-size: .82em; }
 th, td { border: 1px solid #ddd; padding: .25em .5em; text-align: right; }
 th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
-.headline { background: #f7f9fc; border: 1px solid #dde4f0; padding: .6em 1em; }
+.verdict { background: #f7f9fc; border: 1px solid #dde4f0; padding: .4em 1em; }
+.verdict li { margin: .25em 0; } .holds { color: #1a6b2a; font-weight: 600; }
+.nothold { color: #a4321e; font-weight: 600; } .untested { color: #666; }
+.conf { color: #555; font-size: .9em; }
+.warnings { background: #fff4e5; border: 1px solid #f0b467; padding: .4em 1em; }
 code { background: #f4f4f4; padding: 0 .2em; }
 """
 
@@ -84,6 +73,10 @@ def check_report_target(out, *, force=False):
     ------
     FileExistsError
         When ``out`` exists and ``force`` is False, or is a file.
+    FileNotFoundError
+        When the parent folder does not exist.
+    PermissionError
+        When no folder can be created in the parent folder.
 
     Examples
     --------
@@ -109,6 +102,15 @@ def check_report_target(out, *, force=False):
         raise FileNotFoundError(
             f"the parent folder of the report, {out.parent}, does not exist."
         )
+    try:
+        # The report is written beside the target and renamed: the parent must
+        # take a new folder. Tried now, before hours of training.
+        Path(tempfile.mkdtemp(prefix=f".{out.name}.probe-", dir=out.parent)).rmdir()
+    except OSError as exc:
+        raise PermissionError(
+            f"the report cannot be written: the folder {out.parent} is not "
+            f"writable ({exc.strerror or exc}); choose another --out."
+        ) from None
     return out
 
 
@@ -148,43 +150,55 @@ def _kv_table(name, mapping):
     return f'<table id="table-{name}" class="report-table">{rows}</table>'
 
 
-def _headline(metrics):
-    ov = metrics["overall"]
-    parts = [
-        f"precision <b>{ov['precision']:.3f}</b>",
-        f"recall <b>{ov['recall']:.3f}</b>",
-        f"share of real samples with recall 0 <b>{ov['zero_recall_share']:.3f}</b>",
-    ]
-    if ov.get("rem_real_median") is not None:
-        parts.append(
-            f"median REM real <b>{ov['rem_real_median']:.3g}</b> vs generated "
-            f"<b>{ov['rem_generated_median']:.3g}</b>"
+_VERDICT_CLASS = {"holds": "holds", "does not hold": "nothold"}
+
+#: Rows of a table shown in the page (the CSV has all of them).
+_MAX_HTML_ROWS = 60
+
+
+def _verdict_html(result):
+    """The verdict block: one line per finding, then the baselines' position."""
+    items = []
+    for row in result.tables["verdict"].to_dict(orient="records"):
+        css = _VERDICT_CLASS.get(row["verdict"], "untested")
+        items.append(
+            f'<li data-finding="{html.escape(row["finding"])}">'
+            f"{html.escape(row['claim'])}: "
+            f'<span class="{css}">{html.escape(row["verdict"])}</span>. '
+            f"{html.escape(row['numbers'])} "
+            f"(paper: {html.escape(row['paper'])}). "
+            f'<span class="conf">{html.escape(row["confidence"])}</span></li>'
         )
-    if "zero_recall_share_by_status" in metrics:
-        parts.append(
-            "recall-0 share by status: "
-            + ", ".join(
-                f"{html.escape(k)} <b>{v:.3f}</b>"
-                for k, v in metrics["zero_recall_share_by_status"].items()
-            )
-        )
-    diff = metrics.get("rem_difference")
-    if diff and diff.get("mean_difference_real") is not None:
-        parts.append(
-            f"mean REM difference {html.escape(str(diff['case']))} minus the "
-            f"other status, per tissue (real) <b>{diff['mean_difference_real']:+.3g}"
-            "</b>"
-        )
-    best = max(metrics["downstream"], key=lambda r: r["accuracy"])
-    parts.append(
-        "downstream accuracy: "
-        + ", ".join(
-            f"{html.escape(r['augmentation'])} <b>{r['accuracy']:.3f}</b>"
-            for r in metrics["downstream"]
-        )
-        + f" (best: {html.escape(best['augmentation'])})"
+    position = html.escape(result.position)
+    return (
+        '<div class="verdict" id="verdict"><h2>Verdict: '
+        f"{html.escape(result.sampler_name)}</h2>"
+        f'<p id="paper">The findings of {html.escape(PAPER)}, tested on this run: '
+        "this run's numbers first, the paper's in brackets.</p>"
+        f"<ul>{''.join(items)}</ul>"
+        f'<p id="position"><b>Against the baselines</b> (real held-out rows = '
+        f"ceiling, SMOTE = floor, same rows): {position}.</p></div>"
     )
-    return "<ul>" + "".join(f"<li>{p}</li>" for p in parts) + "</ul>"
+
+
+def _warnings_html(warnings):
+    if not warnings:
+        return (
+            '<div class="warnings" id="warnings"><b>Run health:</b> no warning.</div>'
+        )
+    items = "".join(f"<li>{html.escape(w)}</li>" for w in warnings)
+    return (
+        f'<div class="warnings" id="warnings"><b>Run health: {len(warnings)} '
+        f"warning(s)</b><ul>{items}</ul></div>"
+    )
+
+
+def _glossary_html():
+    rows = "".join(
+        f"<tr><th>{html.escape(term)}</th><td>{html.escape(text)}</td></tr>"
+        for term, text in GLOSSARY.items()
+    )
+    return f'<table id="table-glossary" class="report-table glossary">{rows}</table>'
 
 
 def _index_html(result, figure_files, table_files, versions, created):
@@ -195,7 +209,7 @@ def _index_html(result, figure_files, table_files, versions, created):
         for name in section["figures"]:
             png = figure_files[name]["png"]
             data = base64.b64encode(png.read_bytes()).decode("ascii")
-            title = _FIGURE_TITLES.get(name, name)
+            title = FIGURE_TITLES.get(name, name)
             chunk.append(
                 f'<figure id="figure-{name}"><img class="report-figure" '
                 f'data-name="{name}" alt="{html.escape(title)}" '
@@ -205,12 +219,19 @@ def _index_html(result, figure_files, table_files, versions, created):
                 f'<a href="figures/{name}.svg">SVG</a>)</figcaption></figure>'
             )
         for name in section["tables"]:
-            title = _TABLE_TITLES.get(name, name)
+            title = TABLE_TITLES.get(name, name)
             chunk.append(
                 f"<h3>{html.escape(title)} "
                 f'<small>(<a href="tables/{name}.csv">CSV</a>)</small></h3>'
             )
-            chunk.append(_table_html(name, result.tables[name]))
+            frame = result.tables[name]
+            if len(frame) > _MAX_HTML_ROWS:
+                chunk.append(
+                    f"<p>{len(frame)} rows; the first {_MAX_HTML_ROWS} are shown, "
+                    "the CSV has all.</p>"
+                )
+                frame = frame.head(_MAX_HTML_ROWS)
+            chunk.append(_table_html(name, frame))
         sec_html.append("\n".join(chunk))
     settings = dict(result.settings)
     provenance = {
@@ -225,13 +246,17 @@ def _index_html(result, figure_files, table_files, versions, created):
 <style>{_CSS}</style>
 </head>
 <body>
-<h1>Blind-spot study of a conditional WGAN-GP</h1>
+<h1>Where does {html.escape(result.sampler_name)} fail, and can it be trusted?</h1>
 <p>Written {html.escape(created)} by sklearn-remgan
 {html.escape(versions["sklearn-remgan"])}. Files:
 <a href="metrics.json">metrics.json</a>, <a href="study.log">study.log</a>,
-figures (PNG, SVG) and tables (CSV) beside this page.</p>
-<div class="headline" id="headline"><h2>Headline</h2>{_headline(result.metrics)}</div>
+figures (PNG, SVG) and tables (CSV, among them
+<a href="tables/blind_spots.csv">blind_spots.csv</a>) beside this page.</p>
+{_verdict_html(result)}
+{_warnings_html(result.warnings)}
 {"".join(sec_html)}
+<h2>Glossary</h2>
+{_glossary_html()}
 <h2>Settings</h2>
 {_kv_table("settings", settings)}
 <h2>Data provenance</h2>

@@ -1,19 +1,21 @@
 """The blind-spot study as a library function: data in, tables, figures, metrics out.
 
-Stages: load or simulate, split (grouped when groups are given), standardize on the
-training part, fit the WGAN-GP sampler (covariates as modes), generate, compute the
-metrics and diagnostics, compare downstream classifiers, and (in ``_report``) write the
-report. Everything that can be checked is checked before the sampler is trained.
+The study is a list of stages over one state object (``_stages.STAGES``): prepare
+(load or simulate, check, split), standardize, fit the sampler, diagnose, align,
+downstream, judge (baselines, the paper's findings, run health) and write (in
+``_report``). Everything that can be checked is checked before the sampler is trained.
 """
 
 import logging
-import time
 from numbers import Integral
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 
+from sklearn_remgan.study._layout import GLOSSARY, sections
+from sklearn_remgan.study._presets import PRESETS, SAMPLER_PRESETS, SAMPLERS
+from sklearn_remgan.study._stages import run_stages
 from sklearn_remgan.utils import (
     check_finite_2d,
     check_matplotlib_support,
@@ -23,32 +25,6 @@ from sklearn_remgan.utils import (
 __all__ = ["PRESETS", "StudyInputError", "check_study_inputs", "run_study"]
 
 logger = logging.getLogger("sklearn_remgan.study")
-
-#: Settings per preset. ``quick`` finishes in minutes on 2 CPU cores and still shows
-#: blind spots (rare modes get few generated neighbours); ``paper`` uses the published
-#: settings and is meant for a GPU.
-PRESETS = {
-    "quick": {
-        "n_samples": 1000,
-        "n_genes": 500,
-        "max_epochs": 100,
-        "n_components": 50,
-        "k": 3,
-        "embedding": "umap",
-        "test_size": 0.25,
-        "device": "cpu",
-    },
-    "paper": {
-        "n_samples": 6000,
-        "n_genes": 2000,
-        "max_epochs": 500,
-        "n_components": 2000,
-        "k": 3,
-        "embedding": "umap",
-        "test_size": 0.25,
-        "device": "auto",
-    },
-}
 
 
 class StudyInputError(ValueError):
@@ -60,10 +36,6 @@ class StudyInputError(ValueError):
     >>> issubclass(StudyInputError, ValueError)
     True
     """
-
-
-def _stage(number, total, text):
-    logger.info("[stage %d/%d] %s", number, total, text)
 
 
 def _label_counts(y):
@@ -175,210 +147,184 @@ def _split(y, groups, test_size, random_state):
     return np.sort(train), np.sort(test)
 
 
+def _check_int(settings, key, low=1):
+    val = settings[key]
+    if not isinstance(val, Integral) or isinstance(val, bool) or val < low:
+        raise ValueError(f"{key} must be an int >= {low}; got {val!r}.")
+
+
 def _resolve_settings(preset, overrides):
     if preset not in PRESETS:
         raise ValueError(f"preset must be one of {sorted(PRESETS)}; got {preset!r}.")
+    sampler = overrides.get("sampler")
+    if sampler not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {list(SAMPLERS)}; got {sampler!r}.")
     settings = dict(PRESETS[preset])
+    # The sampler's own preset first, then what the user asked.
+    settings.update(SAMPLER_PRESETS[preset][sampler])
+    settings["sampler_params"] = dict(settings["sampler_params"])
     settings.update({k: v for k, v in overrides.items() if v is not None})
     settings["preset"] = preset
+    settings["align"] = overrides.get("align")
     if settings["embedding"] not in ("umap", "pca"):
         raise ValueError(
             f"embedding must be 'umap' or 'pca'; got {settings['embedding']!r}."
         )
-    if settings["device"] not in ("cpu", "auto") and not str(
-        settings["device"]
-    ).startswith("cuda"):
-        raise ValueError(
-            f"device must be 'cpu', 'cuda' or 'auto'; got {settings['device']!r}."
-        )
-    if str(settings["device"]).startswith("cuda"):
+    if settings["sampler"] == "ddpm":
+        import importlib.util
+
+        if importlib.util.find_spec("sklearn_remgan.over_sampling._ddpm") is None:
+            raise ValueError(
+                "sampler='ddpm' needs sklearn_remgan.over_sampling.DDPMSampler, "
+                "which this installation lacks; use sampler='wgan-gp'."
+            )
+    device = str(settings["device"])
+    if device not in ("cpu", "auto") and not device.startswith("cuda"):
+        raise ValueError(f"device must be 'cpu', 'cuda' or 'auto'; got {device!r}.")
+    if device.startswith("cuda"):
         import torch
 
         # Checked here so that the error comes before any training.
         if not torch.cuda.is_available():
             raise ValueError(
-                f"device={settings['device']!r} was asked but no CUDA device is "
-                "available; use device='cpu' or 'auto'."
+                f"device={device!r} was asked but no CUDA device is available; use "
+                "device='cpu' or 'auto'."
             )
-    # Optional plotting dependencies are checked before hours of training.
+    # Optional dependencies are checked before hours of training.
     check_matplotlib_support("run_study")
     if settings["embedding"] == "umap":
         import_optional("umap", "run_study with embedding='umap' (or use 'pca')")
-    for key in ("n_samples", "n_genes", "max_epochs", "n_components", "k"):
-        val = settings[key]
-        if not isinstance(val, Integral) or isinstance(val, bool) or val < 1:
-            raise ValueError(f"{key} must be an int >= 1; got {val!r}.")
+    if settings["align"] is None:
+        import importlib.util
+
+        settings["align"] = importlib.util.find_spec("ot") is not None
+    elif settings["align"]:
+        import_optional("ot", "run_study with align=True (or pass align=False)")
+    for key in ("n_samples", "n_genes", "max_epochs", "n_components", "k", "seeds"):
+        _check_int(settings, key)
     return settings
 
 
-def _downstream(X_train, y_train, X_test, y_test, generated_sets, random_state):
-    """Accuracy on real held-out rows of a classifier trained on each augmentation.
+def _simulate(state):
+    from sklearn_remgan.datasets import make_expression
 
-    ``generated_sets`` maps a name to an augmented training set (X, y) made by the
-    study's sampler (with and without OT alignment).
-    """
-    from imblearn.over_sampling import SMOTE, RandomOverSampler
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import accuracy_score, balanced_accuracy_score
-
-    smallest = min(_label_counts(y_train).values())
-    rows = []
-    for name in ("none", "RandomOverSampler", "SMOTE", *generated_sets):
-        if name == "none":
-            Xa, ya = X_train, y_train
-        elif name == "RandomOverSampler":
-            Xa, ya = RandomOverSampler(random_state=random_state).fit_resample(
-                X_train, y_train
-            )
-        elif name == "SMOTE":
-            smote = SMOTE(
-                k_neighbors=max(1, min(5, smallest - 1)), random_state=random_state
-            )
-            Xa, ya = smote.fit_resample(X_train, y_train)
-        else:
-            Xa, ya = generated_sets[name]
-        clf = LogisticRegression(max_iter=2000)
-        start = time.perf_counter()
-        clf.fit(Xa, ya)
-        pred = clf.predict(X_test)
-        rows.append(
-            {
-                "augmentation": name,
-                "n_train": len(ya),
-                "n_generated": len(ya) - len(y_train),
-                "accuracy": accuracy_score(y_test, pred),
-                "balanced_accuracy": balanced_accuracy_score(y_test, pred),
-                "fit_seconds": time.perf_counter() - start,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _use_alignment(align):
-    """OT alignment runs when asked, or by default when POT is installed."""
-    if align is not None:
-        return bool(align)
-    import importlib.util
-
-    return importlib.util.find_spec("ot") is not None
-
-
-def _align(X_train, y_train, X_gen, y_gen, rem, k, n_components, seed, tables):
-    """Fit OTAligner on the generated rows; the before/after table and REM.
-
-    Groups are the labels only, so that the same aligner also moves the rows of
-    the augmented training set, whose covariates the sampler does not return.
-    """
-    from sklearn_remgan.alignment import OTAligner
-    from sklearn_remgan.diagnostics import overall_table
-
-    aligner = OTAligner(n_components=n_components, random_state=seed)
-    aligner.fit(X_gen, y_gen, X_real=X_train, y_real=y_train)
-    X_aligned = np.asarray(aligner.transform(X_gen, y_gen), dtype=np.float32)
-    after = overall_table(X_train, X_aligned, k=k, rem=rem)
-    table = pd.concat(
-        [
-            tables.overall.assign(generated="WGAN-GP"),
-            after.assign(generated="WGAN-GP + OT alignment"),
-        ],
-        ignore_index=True,
+    settings = state.settings
+    X, y, cov = make_expression(
+        settings["n_samples"],
+        settings["n_genes"],
+        return_covariates=True,
+        random_state=settings["random_state"],
     )
-    table = table[["generated", *tables.overall.columns]]
-    return Bunch(aligner=aligner, table=table, rem_aligned=rem.score_samples(X_aligned))
+    if state.status is None and "status" in cov:
+        state.status = "status"
+    # The simulator's `tissue` repeats y and `cancer` repeats status.
+    state.covariates = cov[[state.status]] if state.status else None
+    state.X, state.y = X, y
+    state.provenance = {
+        "source": "simulated (sklearn_remgan.datasets.make_expression)",
+        "n_samples": settings["n_samples"],
+        "n_genes": settings["n_genes"],
+        "random_state": settings["random_state"],
+        **(state.provenance or {}),
+    }
 
 
-def _history_records(sampler):
-    net = getattr(sampler, "net_", None)
-    if net is None:
-        return []
-    keep = ("epoch", "critic_loss", "generator_loss", "gradient_penalty", "wasserstein")
-    return [{k: e[k] for k in keep if k in e} for e in net.history]
+def _check_status(state):
+    """The status covariate must name a case (cancer) value; checked before training."""
+    from sklearn_remgan.diagnostics import rem_difference_table
 
-
-def _prepare(X, y, covariates, groups, status, provenance, settings, seeds, n_stages):
-    """Stages 1-2: load or simulate, check, split. Raises before any training."""
-    k = settings["k"]
-    random_state = settings["random_state"]
-    if X is None:
-        from sklearn_remgan.datasets import make_expression
-
-        _stage(1, n_stages, "simulate expression data (make_expression)")
-        X, y, covariates = make_expression(
-            settings["n_samples"],
-            settings["n_genes"],
-            return_covariates=True,
-            random_state=random_state,
+    if state.status is None:
+        return
+    cov = state.covariates
+    if cov is None or state.status not in cov:
+        have = [] if cov is None else list(cov.columns)
+        raise ValueError(
+            f"status={state.status!r} is not a covariate column; covariates are {have}."
         )
-        if status is None and "status" in covariates:
-            status = "status"
-        # The simulator's `tissue` repeats y and `cancer` repeats status.
-        covariates = covariates[[status]] if status else None
-        provenance = {
-            "source": "simulated (sklearn_remgan.datasets.make_expression)",
-            "n_samples": settings["n_samples"],
-            "n_genes": settings["n_genes"],
-            "random_state": random_state,
-            **(provenance or {}),
-        }
+    values = cov[state.status].to_numpy()
+    if state.case is not None and state.case not in set(values.tolist()):
+        # A command-line value is a string: match it to the column's values.
+        same = [v for v in pd.unique(values) if str(v) == str(state.case)]
+        state.case = same[0] if len(same) == 1 else state.case
+    try:
+        rem_difference_table(np.zeros(len(values)), state.y, values, case=state.case)
+    except ValueError as exc:
+        found = sorted(map(str, pd.unique(values)))
+        raise ValueError(
+            f"status={state.status!r} has the values {found}: the cancer-vs-healthy "
+            "REM difference needs to know the case (cancer) value; pass case=<value> "
+            "(--case VALUE), every other value being the control, or choose another "
+            f"status column. ({exc})"
+        ) from None
+
+
+def prepare(state):
+    """Load or simulate, check every input, split. Raises before any training."""
+    settings = state.settings
+    if state.X is None:
+        if state.y is not None or state.covariates is not None:
+            raise ValueError("y and covariates need X (the expression matrix).")
+        _simulate(state)
+    elif state.y is None:
+        raise ValueError("y is required when X is given.")
     else:
-        if y is None:
-            raise ValueError("y is required when X is given.")
-        _stage(1, n_stages, "check the given expression data")
-        provenance = dict(provenance or {"source": "arrays passed to run_study"})
-    genes = (
+        state.provenance = dict(state.provenance or {"source": "arrays passed in"})
+        for key in ("n_samples", "n_genes"):
+            # The simulator's sizes mean nothing for given data: show what ran.
+            settings.pop(key, None)
+    X = state.X
+    frame = isinstance(X, pd.DataFrame)
+    state.genes = (
         np.asarray(X.columns, dtype=str)
-        if hasattr(X, "columns")
+        if frame
         else np.array([f"gene_{i}" for i in range(np.shape(X)[1])])
     )
-    y = np.asarray(y)
-    if covariates is not None:
-        covariates = pd.DataFrame(covariates).reset_index(drop=True)
-        if status is not None and status not in covariates:
-            raise ValueError(
-                f"status={status!r} is not a covariate column; covariates are "
-                f"{list(covariates.columns)}."
-            )
-    X = check_study_inputs(
-        X,
-        y,
-        covariates=covariates,
-        groups=groups,
-        k=k,
-        test_size=settings["test_size"],
+    state.sample_ids = (
+        np.asarray(X.index, dtype=str)
+        if frame
+        else np.array([f"row_{i}" for i in range(np.shape(X)[0])])
     )
-    provenance.update(
+    state.y = np.asarray(state.y)
+    if state.covariates is not None:
+        state.covariates = pd.DataFrame(state.covariates).reset_index(drop=True)
+    state.X = check_study_inputs(
+        X,
+        state.y,
+        covariates=state.covariates,
+        groups=state.groups,
+        k=settings["k"],
+        test_size=settings["test_size"],
+    ).astype(np.float32)
+    _check_status(state)
+    settings["n_samples_used"], settings["n_genes_used"] = state.X.shape
+    state.provenance.update(
         {
-            "n_samples_used": int(X.shape[0]),
-            "n_genes_used": int(X.shape[1]),
-            "labels": {str(a): b for a, b in _label_counts(y).items()},
+            "n_samples_used": int(state.X.shape[0]),
+            "n_genes_used": int(state.X.shape[1]),
+            "labels": {str(a): b for a, b in _label_counts(state.y).items()},
         }
     )
-    logger.info(
-        "data: %d samples x %d genes, %d labels, covariates %s",
-        X.shape[0],
-        X.shape[1],
-        len(np.unique(y)),
-        [] if covariates is None else list(covariates.columns),
+    state.train, state.test = _split(
+        state.y, state.groups, settings["test_size"], int(state.seeds[0])
     )
-
-    # 2. Split.
-    _stage(
-        2,
-        n_stages,
-        "split train/test" + (" grouped by group column" if groups is not None else ""),
-    )
-    train, test = _split(y, groups, settings["test_size"], int(seeds[0]))
-    counts = _label_counts(y[train])
+    k, counts = settings["k"], _label_counts(state.y[state.train])
     short = {lab: c for lab, c in counts.items() if c <= k}
-    lost = sorted(set(np.unique(y).tolist()) - set(counts))
-    if short or lost:
+    lost = sorted(set(np.unique(state.y).tolist()) - set(counts))
+    missing_test = sorted(set(np.unique(state.y).tolist()) - set(state.y[state.test]))
+    if short or lost or missing_test:
         raise ValueError(
-            f"after the split, labels {sorted(map(str, lost))} have no training "
-            f"sample and {short} have at most k={k}; lower k or test_size."
+            f"after the split, labels {sorted(map(str, lost))} have no training row, "
+            f"{sorted(map(str, missing_test))} no held-out row and {short} at most "
+            f"k={k} training rows; lower k, change test_size or the groups."
         )
-    logger.info("train %d rows, test %d rows", train.size, test.size)
-
-    return X, y, genes, covariates, groups, status, provenance, train, test
+    logger.info(
+        "data: %d samples x %d genes, %d labels, covariates %s; train %d, test %d",
+        *state.X.shape,
+        len(counts),
+        [] if state.covariates is None else list(state.covariates.columns),
+        state.train.size,
+        state.test.size,
+    )
 
 
 def run_study(
@@ -388,7 +334,9 @@ def run_study(
     covariates=None,
     groups=None,
     status=None,
+    case=None,
     preset="quick",
+    sampler="wgan-gp",
     n_samples=None,
     n_genes=None,
     max_epochs=None,
@@ -398,17 +346,19 @@ def run_study(
     test_size=None,
     device=None,
     align=None,
+    seeds=1,
     random_state=0,
     verbose=1,
     provenance=None,
 ):
-    """Run the blind-spot study and return its tables, figures and metrics.
+    """Run the blind-spot study on given data or on the embedded simulator.
 
     Parameters
     ----------
-    X : array-like or DataFrame of shape (n_samples, n_genes), default=None
-        Expression matrix; when None the embedded simulator
-        (``sklearn_remgan.datasets.make_expression``) makes one.
+    X : array-like or DataFrame of shape (n_samples, n_features), default=None
+        Expression matrix (a DataFrame's index gives the sample ids); when None
+        the embedded simulator (``sklearn_remgan.datasets.make_expression``)
+        makes one.
     y : array-like of shape (n_samples,), default=None
         Labels (e.g. tissue); required with ``X``.
     covariates : DataFrame of shape (n_samples, n_covariates), default=None
@@ -416,28 +366,41 @@ def run_study(
     groups : array-like of shape (n_samples,), default=None
         Group of each sample (e.g. patient): the split keeps a group on one side.
     status : str, default=None
-        Covariate column with cancer/healthy status for the REM-difference table;
-        with simulated data ``"status"``.
+        Covariate column with cancer/healthy status for the REM-difference table
+        and the status findings; with simulated data ``"status"``.
+    case : object, default=None
+        The status value of the case (cancer) rows; None reads it from known
+        codings (tumor/normal, cancer/healthy, 1/0).
     preset : {'quick', 'paper'}, default='quick'
-        Base settings (see ``PRESETS``); the arguments below override them.
+        Base settings (see ``PRESETS``; ``paper`` is the paper's setting); the
+        arguments below override them.
+    sampler : {'wgan-gp', 'ddpm'}, default='wgan-gp'
+        The generator judged: ``WGANGPSampler`` or ``DDPMSampler``; the preset
+        has settings per sampler (``SAMPLER_PRESETS``: with ``quick``, a
+        narrower diffusion model trained for 600 epochs), shown in the result's
+        ``settings``.
     n_samples, n_genes : int, default=None
         Size of the simulated data (ignored with ``X``).
     max_epochs : int, default=None
-        Training epochs of the sampler.
+        Training epochs of the sampler (default: the preset's for the sampler).
     n_components : int, default=None
-        Principal components of REM (capped at what the data allow).
+        Principal components of REM, capped by one policy for every REM of the
+        study (fewer than the rows of the smallest PCA fit and than the genes).
     k : int, default=None
         Neighbours of the k-NN balls.
     embedding : {'umap', 'pca'}, default=None
-        Two-dimensional embedding of figure B.
+        Two-dimensional embedding of the figures.
     test_size : float, default=None
-        Share of samples held out for the downstream comparison.
+        Share of samples held out (baselines, held-out REM, downstream).
     device : str, default=None
         Torch device of the sampler ("cpu", "cuda", "auto").
     align : bool, default=None
-        Add the OT alignment stage (``sklearn_remgan.alignment.OTAligner``): a
-        before/after table and figure, and an augmented training set with the
-        generated rows aligned. None: when POT is installed.
+        Fit the sampler with an ``OTAligner`` as its ``aligner=`` option and
+        judge the aligned rows beside the plain ones. None: when POT is installed.
+    seeds : int, default=1
+        Sampler runs (seeds) behind the verdict: with more than one, each
+        finding's confidence is its spread over the runs (the paper averages
+        five) instead of a bootstrap over rows. Tables and figures show the first.
     random_state : int, default=0
         Seed of the simulation, split, sampler and embedding.
     verbose : int, default=1
@@ -448,366 +411,116 @@ def run_study(
     Returns
     -------
     result : Bunch
-        ``settings``, ``provenance``, ``tables`` (name -> DataFrame), ``displays``
-        (name -> drawn ``*Display``), ``metrics`` (JSON-ready dict), ``sections``
-        (the report's ordered sections), ``history`` (per-epoch losses) and
-        ``timings`` (seconds per stage), ``split`` (``train`` and ``test`` row
-        indices), ``genes`` and the fitted ``sampler``.
+        ``settings`` (what actually ran), ``provenance``, ``tables`` (name ->
+        DataFrame: ``verdict``, ``quality``, ``per_class_quality``,
+        ``per_class``, ``blind_spots``, ``downstream``, ``per_sample`` and
+        ``rem_difference`` with a status), ``displays`` (name -> drawn figure),
+        ``metrics`` (JSON-ready dict), ``warnings`` (run health sentences),
+        ``position`` (where the generator falls between the baselines),
+        ``sections`` (the report's ordered sections), ``glossary``, ``history``
+        (per-epoch losses), ``timings`` (seconds per stage), ``split`` (``train``
+        and ``test`` row indices), ``genes``, ``sampler_name`` and the fitted
+        ``sampler``.
+
+    Raises
+    ------
+    StudyInputError
+        For any input problem, before the sampler is trained.
 
     Examples
     --------
     >>> from sklearn_remgan.study import run_study
     >>> result = run_study(n_samples=300, n_genes=10, max_epochs=1, n_components=3,
     ...                    embedding="pca", align=False, verbose=0)
-    >>> sorted(result.tables)
-    ['downstream', 'overall', 'per_class', 'rem_difference']
+    >>> result.tables["verdict"]["verdict"].isin(
+    ...     ["holds", "does not hold", "cannot be tested"]).all()
+    np.True_
     >>> result.tables["downstream"]["augmentation"].tolist()
     ['none', 'RandomOverSampler', 'SMOTE', 'WGANGPSampler']
     """
-    from sklearn.decomposition import PCA
-    from sklearn.preprocessing import StandardScaler
-
-    from sklearn_remgan.diagnostics import (
-        RecallREMDisplay,
-        REMDistributionDisplay,
-        TrainingCurvesDisplay,
-        UMAPDisplay,
-        ZeroRecallDisplay,
-        blind_spot_tables,
-    )
-    from sklearn_remgan.metrics import REM
-    from sklearn_remgan.over_sampling import WGANGPSampler
-
+    overrides = {
+        "n_samples": n_samples,
+        "n_genes": n_genes,
+        "max_epochs": max_epochs,
+        "n_components": n_components,
+        "k": k,
+        "embedding": embedding,
+        "test_size": test_size,
+        "device": device,
+    }
     try:
         settings = _resolve_settings(
-            preset,
-            {
-                "n_samples": n_samples,
-                "n_genes": n_genes,
-                "max_epochs": max_epochs,
-                "n_components": n_components,
-                "k": k,
-                "embedding": embedding,
-                "test_size": test_size,
-                "device": device,
-            },
+            preset, {**overrides, "sampler": sampler, "seeds": seeds, "align": align}
         )
     except (ValueError, ImportError) as exc:
         raise StudyInputError(str(exc)) from exc
     settings["random_state"] = random_state
-    k = settings["k"]
-    rng = check_random_state(random_state)
-    seeds = rng.randint(np.iinfo(np.int32).max, size=4)
-    timings = {}
-    n_stages = 8
-    clock = time.perf_counter()
-
-    def _done(name):
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
-
-    try:
-        X, y, genes, covariates, groups, status, provenance, train, test = _prepare(
-            X, y, covariates, groups, status, provenance, settings, seeds, n_stages
-        )
-    except StudyInputError:
-        raise
-    except (ValueError, TypeError) as exc:
-        raise StudyInputError(str(exc)) from exc
-    _done("data_and_split")
-    X = np.asarray(X, dtype=np.float32)
-
-    # 3. Standardize on the training rows only (no test leakage).
-    _stage(3, n_stages, "standardize genes on the training part")
-    scaler = StandardScaler().fit(X[train])
-    X_train = scaler.transform(X[train]).astype(np.float32)
-    X_test = scaler.transform(X[test]).astype(np.float32)
-    y_train, y_test = y[train], y[test]
-    cov_train = (
-        None if covariates is None else covariates.iloc[train].reset_index(drop=True)
-    )
-    _done("standardize")
-
-    # 4. Train the sampler.
-    _stage(
-        4,
-        n_stages,
-        f"fit WGANGPSampler ({settings['max_epochs']} epochs, device "
-        f"{settings['device']})",
-    )
-    sampler = WGANGPSampler(
-        max_epochs=settings["max_epochs"],
-        device=settings["device"],
-        random_state=int(seeds[1]),
+    state = Bunch(
+        settings=settings,
+        seeds=check_random_state(random_state).randint(np.iinfo(np.int32).max, size=4),
         verbose=verbose,
-    )
-    if cov_train is None:
-        X_wgan, y_wgan = sampler.fit_resample(X_train, y_train)
-    else:
-        X_wgan, y_wgan = sampler.fit_resample(X_train, y_train, covariates=cov_train)
-    _done("fit_sampler")
-
-    # 5. Generate one sample per training row, same label and covariates.
-    _stage(5, n_stages, "generate samples matching the training rows")
-    if cov_train is None:
-        X_gen, y_gen = sampler.sample(len(y_train), y=y_train)
-    else:
-        X_gen, y_gen = sampler.sample(len(y_train), y=y_train, covariates=cov_train)
-    X_gen = np.asarray(X_gen, dtype=np.float32)
-    y_gen = np.asarray(y_gen)
-    cov_gen = None if cov_train is None else cov_train.copy()
-    _done("generate")
-
-    # 6. Metrics and diagnostics, against the real training rows the generator saw.
-    _stage(6, n_stages, f"metrics and diagnostics (k={k}, REM)")
-    # Keep a residual: with as many components as genes every REM would be 0.
-    n_comp = min(settings["n_components"], X_train.shape[0] - 1, X_train.shape[1] - 1)
-    if n_comp < settings["n_components"]:
-        logger.info(
-            "REM uses %d principal components (asked %d; the data allow %d)",
-            n_comp,
-            settings["n_components"],
-            n_comp,
-        )
-    rem = REM(n_components=n_comp).fit(X_train)
-    tables = blind_spot_tables(
-        X_train,
-        X_gen,
-        y_train,
-        y_gen,
-        covariates_real=cov_train,
-        covariates_generated=cov_gen,
+        X=X,
+        y=y,
+        covariates=covariates,
+        groups=groups,
         status=status,
-        k=k,
-        rem=rem,
+        case=case,
+        provenance=provenance,
     )
-    if settings["embedding"] == "umap":
-        reducer = None
-    else:
-        reducer = PCA(n_components=2, random_state=int(seeds[2]))
-    status_values = None if status is None else cov_train[status].rename(status)
-    displays = {
-        "rem_distribution": REMDistributionDisplay(
-            rem_real=tables.rem_real, rem_generated=tables.rem_generated
-        ),
-        "embedding": UMAPDisplay.from_predictions(
-            X_train,
-            X_gen,
-            rem_real=tables.rem_real,
-            reducer=reducer,
-            random_state=int(seeds[2]),
-        ),
-        "recall_rem": RecallREMDisplay(
-            rem_real=tables.rem_real,
-            real_recalled=tables.real_recalled,
-            y_real=y_train,
-            n_worst=min(3, len(np.unique(y_train))),
-        ),
-        "zero_recall": ZeroRecallDisplay.from_predictions(
-            tables.real_recalled, y_train, covariate=status_values
-        ),
-    }
-    displays["rem_distribution"].plot()
-    displays["recall_rem"].plot()
-    history = _history_records(sampler)
-    if history:
-        displays["training_curves"] = TrainingCurvesDisplay.from_history(history)
-    generated_sets = {
-        "WGANGPSampler": (np.asarray(X_wgan, dtype=np.float32), np.asarray(y_wgan))
-    }
-    alignment = None
-    if _use_alignment(align):
-        alignment = _align(
-            X_train, y_train, X_gen, y_gen, rem, k, n_comp, int(seeds[3]), tables
-        )
-        n_train = len(y_train)
-        X_new = alignment.aligner.transform(
-            generated_sets["WGANGPSampler"][0][n_train:], y_wgan[n_train:]
-        )
-        generated_sets["WGANGPSampler + OT"] = (
-            np.vstack([X_train, X_new]).astype(np.float32),
-            np.asarray(y_wgan),
-        )
-        displays["alignment"] = REMDistributionDisplay(
-            rem_real=tables.rem_real,
-            rem_generated=alignment.rem_aligned,
-            generated_label="generated + OT",
-        ).plot()
-    _done("diagnostics")
 
-    # 7. Downstream: does augmentation help a classifier on real held-out rows?
-    _stage(
-        7,
-        n_stages,
-        "downstream classifiers (none / ROS / SMOTE / "
-        + " / ".join(generated_sets)
-        + ")",
-    )
-    downstream = _downstream(
-        X_train, y_train, X_test, y_test, generated_sets, int(seeds[3])
-    )
-    _done("downstream")
+    def _checked_prepare(state):
+        try:
+            prepare(state)
+        except (ValueError, TypeError) as exc:
+            raise StudyInputError(str(exc)) from exc
 
-    result_tables = {
-        "overall": tables.overall,
-        "per_class": tables.per_class,
-        "downstream": downstream,
-    }
-    if tables.rem_difference is not None:
-        result_tables["rem_difference"] = tables.rem_difference.reset_index()
-    if alignment is not None:
-        result_tables["alignment"] = alignment.table
-    metrics = _metrics(tables, downstream, status, cov_train)
-    if alignment is not None:
-        metrics["alignment"] = _records(alignment.table)
-    sections = _sections(result_tables, displays, status)
-    logger.info(
-        "precision %.3f, recall %.3f, zero-recall share %.3f",
-        metrics["overall"]["precision"],
-        metrics["overall"]["recall"],
-        metrics["overall"]["zero_recall_share"],
-    )
+    run_stages(state, _checked_prepare)
+    state.tables["per_sample"] = state.per_sample
+    logger.info("%s: %s", state.sampler_name, state.position)
     return Bunch(
         settings=settings,
-        provenance=provenance,
-        tables=result_tables,
-        displays=displays,
-        metrics=metrics,
-        sections=sections,
-        history=history,
-        timings=timings,
-        split=Bunch(train=train, test=test),
-        genes=genes,
-        sampler=sampler,
+        provenance=state.provenance,
+        tables=state.tables,
+        displays=state.displays,
+        metrics=_metrics(state),
+        warnings=state.warnings,
+        position=state.position,
+        sections=sections(
+            state.tables, state.displays, state.status, state.sampler_name
+        ),
+        glossary=GLOSSARY,
+        history=state.history,
+        timings=state.timings,
+        split=Bunch(train=state.train, test=state.test),
+        genes=state.genes,
+        sampler_name=state.sampler_name,
+        sampler=state.sampler,
     )
-
-
-def _jsonable(value):
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        return None if not np.isfinite(value) else float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
 
 
 def _records(frame):
-    return [
-        {str(k): _jsonable(v) for k, v in row.items()}
-        for row in frame.to_dict(orient="records")
-    ]
+    return frame.replace({np.nan: None}).to_dict(orient="records")
 
 
-def _metrics(tables, downstream, status, cov_train):
-    overall = {k: _jsonable(v) for k, v in tables.overall.iloc[0].items()}
-    # Stricter view: only balls of generated samples of the same class count.
-    overall["zero_recall_share_within_class"] = float(
-        1.0 - tables.real_recalled_within_class.mean()
-    )
-    metrics = {
-        "overall": overall,
-        "per_class": _records(tables.per_class),
-        "downstream": _records(downstream),
-    }
-    if status is not None:
-        recalled = pd.Series(tables.real_recalled)
-        by_status = (~recalled).groupby(cov_train[status].to_numpy()).mean()
+def _metrics(state):
+    metrics = dict(state.metrics)
+    tables = state.tables
+    for name in ("verdict", "quality", "per_class_quality", "per_class", "downstream"):
+        metrics[name] = _records(tables[name])
+    metrics["warnings"] = list(state.warnings)
+    metrics["position"] = state.position
+    metrics["sampler"] = state.sampler_name
+    if state.status is not None:
+        status = state.cov_train[state.status].to_numpy()
+        missed = ~state.per_sample["recalled"]
         metrics["zero_recall_share_by_status"] = {
-            str(k): float(v) for k, v in by_status.items()
+            str(k): float(v) for k, v in missed.groupby(status).mean().items()
         }
-        rem_real = pd.Series(tables.rem_real).groupby(cov_train[status].to_numpy())
-        metrics["rem_real_mean_by_status"] = {
-            str(k): float(v) for k, v in rem_real.mean().items()
-        }
-    if tables.rem_difference is not None:
-        diff = tables.rem_difference
+        diff = tables["rem_difference"]
         metrics["rem_difference"] = {
-            "case": _jsonable(diff.attrs.get("case")),
-            "mean_difference_real": _jsonable(diff.attrs["mean_difference"]),
-            "mean_difference_generated": _jsonable(
-                diff["rem_generated_difference"].mean()
-                if "rem_generated_difference" in diff
-                else np.nan
-            ),
-            "per_tissue": _records(diff.reset_index()),
+            "case": getattr(state.case, "item", lambda: state.case)(),
+            "mean_difference_real": float(diff["rem_real_difference"].mean()),
+            "mean_difference_generated": float(diff["rem_generated_difference"].mean()),
+            "per_tissue": _records(diff),
         }
     return metrics
-
-
-def _sections(tables, displays, status):
-    """The report's sections in order: (title, text, figure names, table names).
-
-    A later stage (e.g. OT alignment) adds its own section here.
-    """
-    sections = [
-        {
-            "title": "Overall quality",
-            "text": (
-                "Improved precision/recall and density/coverage of the generated "
-                "samples against the real training samples (k-NN balls), and REM: "
-                "the reconstruction error of each sample from the first principal "
-                "components of the real data."
-            ),
-            "figures": ["rem_distribution"],
-            "tables": ["overall"],
-        },
-        {
-            "title": "Where the generator fails",
-            "text": (
-                "Real samples outside every generated k-NN ball have recall 0: "
-                "the generator's blind spots (metrics.json also gives the stricter "
-                "share counting only balls of the same class). The embedding "
-                "shows real samples coloured by REM and generated ones as crosses."
-            ),
-            "figures": ["embedding", "zero_recall", "recall_rem"],
-            "tables": ["per_class"],
-        },
-    ]
-    if "rem_difference" in tables:
-        sections.append(
-            {
-                "title": f"REM by {status}",
-                "text": (
-                    "Mean REM of case (cancer) minus control (healthy) samples per "
-                    "tissue; the paper reports cancer samples at higher REM."
-                ),
-                "figures": [],
-                "tables": ["rem_difference"],
-            }
-        )
-    if "alignment" in tables:
-        sections.append(
-            {
-                "title": "OT alignment: before and after",
-                "text": (
-                    "Collapsed (lowest-REM) generated samples moved toward the real "
-                    "samples of their class with optimal transport (OTAligner)."
-                ),
-                "figures": ["alignment"],
-                "tables": ["alignment"],
-            }
-        )
-    sections.append(
-        {
-            "title": "Downstream classification",
-            "text": (
-                "Logistic regression trained on the real training rows, alone or "
-                "augmented, scored on real held-out rows."
-            ),
-            "figures": [],
-            "tables": ["downstream"],
-        }
-    )
-    if "training_curves" in displays:
-        sections.append(
-            {
-                "title": "Training",
-                "text": "Per-epoch means of the WGAN-GP losses.",
-                "figures": ["training_curves"],
-                "tables": [],
-            }
-        )
-    return sections
