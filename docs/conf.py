@@ -91,25 +91,27 @@ sphinx_gallery_conf = {
 }
 
 
-def write_api_reference(app=None):
-    (DOCS / "api.rst").write_text(api_reference.api_rst())
+# Written when the configuration is read, before Sphinx lists the source files
+# (autosummary only scans the files found then).
+(DOCS / "api.rst").write_text(api_reference.api_rst())
 
 
 # Docstrings name fitted attributes as plain words (``n_features_in_``), which
 # reStructuredText reads as hyperlink references. Before numpydoc parses the
-# docstring, such words in running text become literals; lines that define
-# parameters or attributes ("name : type") are left to numpydoc.
+# docstring, such words become literals, except the name on lines that define a
+# parameter or attribute ("name : type"), which numpydoc reads.
 _TRAILING_UNDERSCORE = re.compile(r"(?<![`\w*|<])([A-Za-z]\w*[A-Za-z0-9]_)(?![`\w])")
 _DEFINITION = re.compile(r"^\s*\*{0,2}\w+(\s*,\s*\*{0,2}\w+)*\s*(:(\s.*)?)?$")
 
 
 def literal_fitted_attributes(app, what, name, obj, options, lines):
     for i, line in enumerate(lines):
-        if not _DEFINITION.match(line):
+        head, sep, tail = line.partition(" : ")
+        if _DEFINITION.match(line) and sep:
+            lines[i] = head + sep + _TRAILING_UNDERSCORE.sub(r"``\1``", tail)
+        elif not _DEFINITION.match(line):
             lines[i] = _TRAILING_UNDERSCORE.sub(r"``\1``", line)
 
 
 def setup(app):
     app.connect("autodoc-process-docstring", literal_fitted_attributes, priority=100)
-    # Before autosummary, which reads api.rst on the same event (priority 500).
-    app.connect("builder-inited", write_api_reference, priority=100)

@@ -58,7 +58,7 @@ def main(argv=None):
         description="Tune WGANGPSampler by Bayesian optimisation."
     )
     parser.add_argument("--n-trials", type=int, default=3)
-    parser.add_argument("--max-epochs", type=int, default=20)
+    parser.add_argument("--max-epochs", type=int, default=10)
     parser.add_argument("--n-samples", type=int, default=500)
     parser.add_argument("--n-genes", type=int, default=50)
     args = parser.parse_args(argv)
@@ -66,7 +66,7 @@ def main(argv=None):
     X, y = make_expression(
         n_samples=args.n_samples, n_genes=args.n_genes, random_state=0
     )
-    cv = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+    cv = StratifiedKFold(n_splits=2, shuffle=True, random_state=0)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
         direction="maximize", sampler=optuna.samplers.TPESampler(seed=0)
