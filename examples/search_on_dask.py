@@ -1,7 +1,10 @@
-"""Run a GridSearchCV with the generative scorers on a dask cluster.
+"""
+Run a search on a dask cluster
+==============================
 
-Nothing in the estimator or the scorers changes: scikit-learn hands each
-(candidate, fold) fit to joblib, and joblib's ``"dask"`` backend ships it to the
+A ``GridSearchCV`` with the generative scorers, on dask workers. Nothing in the
+estimator or the scorers changes: scikit-learn hands each (candidate, fold) fit
+to joblib, and joblib's ``"dask"`` backend ships it to the
 cluster's workers. The scorers are small picklable objects, so they travel with
 the work.
 
@@ -13,6 +16,10 @@ Run from the repository root::
 On a cluster every worker needs the same environment (sklearn-remgan, torch).
 With ray instead of dask: ``from ray.util.joblib import register_ray;
 register_ray()`` then ``parallel_backend("ray")``.
+
+This script is shown but not run by the documentation build: it starts a cluster
+of worker processes, which import the script again (hence the ``__main__``
+guard). The README's cluster block, the same code, runs in ``tests/test_readme.py``.
 """
 
 import argparse
@@ -30,7 +37,7 @@ from sklearn_remgan.datasets import make_expression
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Run a search on a dask cluster.")
     parser.add_argument("--scheduler", default=None, help="address of a scheduler")
     parser.add_argument("--n-workers", type=int, default=2)
     parser.add_argument("--max-epochs", type=int, default=20)
@@ -76,8 +83,8 @@ def main(argv=None):
     columns = ["params", "mean_test_accuracy", "mean_test_pr_f1", "mean_test_rem"]
     print(pd.DataFrame(search.cv_results_)[columns].to_string(index=False))
     print(f"best (by balanced accuracy): {search.best_params_}")
-    return 0
+    return search
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

@@ -1,11 +1,9 @@
 """End-to-end searches with the generative scorers on a real TCGA slice.
 
-The README's search example is ``_readme_search``'s body followed by the
-``search.fit`` line of ``test_readme_grid_search`` (verbatim, with ``X``, ``y``,
-``patient`` from the slice); its cluster example is the block in
-``test_readme_search_on_dask``, run on a real ``dask.distributed.LocalCluster``
-with worker processes. ``test_optuna_maximizes_pr_f1`` is a short Bayesian search
-as in the paper.
+A grouped grid search (tumour and adjacent normal of one patient stay in one
+fold), the same search on a ``dask.distributed.LocalCluster`` with worker
+processes (it must give the same scores), and a short Bayesian search as in the
+paper. The README's own search and cluster blocks run in ``test_readme.py``.
 """
 
 import numpy as np
@@ -36,8 +34,7 @@ def tcga(tcga_slice):
     )
 
 
-def _readme_search():
-    # --- README block 1 (verbatim; its last line is in test_readme_grid_search) ---
+def _grouped_search():
     pipe = make_pipeline(
         StandardScaler(),
         WGANGPSampler(
@@ -81,25 +78,36 @@ def _check_fitted_search(search, X, y):
     assert np.mean(predicted == y) > 0.8
 
 
-def test_readme_grid_search(tcga):
+@pytest.fixture(scope="module")
+def local_search(tcga):
     X, y, patient = tcga
-    search = _readme_search()
-    search.fit(X, y, groups=patient)  # --- last line of README block 1 ---
-    _check_fitted_search(search, X, y)
+    search = _grouped_search()
+    search.fit(X, y, groups=patient)
+    return search
 
 
-def test_readme_search_on_dask(tcga):
+def test_grouped_grid_search(tcga, local_search):
+    X, y, _ = tcga
+    _check_fitted_search(local_search, X, y)
+
+
+def test_search_on_dask_gives_the_local_scores(tcga, local_search):
     X, y, patient = tcga
-    search = _readme_search()
-    # --- README block 2 (verbatim) ---
+    search = _grouped_search()
     with (
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster,
         Client(cluster),
         parallel_backend("dask"),
     ):
         search.fit(X, y, groups=patient)
-    # --- end of README block 2 ---
     _check_fitted_search(search, X, y)
+    # Seeded fits give the same scores in worker processes as in this one.
+    for name in ["accuracy", "pr_f1", "rem"]:
+        np.testing.assert_allclose(
+            search.cv_results_[f"mean_test_{name}"],
+            local_search.cv_results_[f"mean_test_{name}"],
+            rtol=1e-6,
+        )
 
 
 def test_optuna_maximizes_pr_f1(tcga):
