@@ -333,7 +333,7 @@ class DDPMSampler(BaseGenerativeSampler):
     --------
     >>> from collections import Counter
     >>> import numpy as np
-    >>> from sklearn_remgan.over_sampling._ddpm import DDPMSampler
+    >>> from sklearn_remgan.over_sampling import DDPMSampler
     >>> rng = np.random.RandomState(0)
     >>> X = rng.randn(60, 8).astype(np.float32)
     >>> y = np.array(["a"] * 40 + ["b"] * 20)
