@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 import sklearn
 import torch
+from joblib import Parallel, delayed
 
 from sklearn_remgan.alignment import OTAligner
 from sklearn_remgan.over_sampling import WGANGPSampler
@@ -254,6 +255,19 @@ def _ckpt(tmp, name, seed, budget):
     return Path(tmp) / f"{name}-{seed}-{budget}"
 
 
+def run_row(name, spec, data, scorer, args, tmp):
+    """Rows of one spec and the training times other rows may reuse."""
+    torch.set_num_threads(1)
+    print(f"{name} ...", flush=True)
+    if spec["kind"] == "gan":
+        new = run_gan_chain(name, spec, data, scorer, args, tmp)
+    elif spec["kind"] == "ddpm":
+        new = run_ddpm(name, spec, data, scorer, args)
+    else:
+        new = run_baseline(name, spec, data, scorer, args)
+    return new, data.get("_fit_s", {})
+
+
 def run_ddpm(name, spec, data, scorer, args):
     cls = _ddpm_class()
     res = {"draws": [], "fit_s": [], "epochs": []}
@@ -394,6 +408,9 @@ def parse(argv):
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument("--tag", default="", help="suffix of the result file names")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="rows trained at a time (processes)"
+    )
     parser.add_argument("--list", action="store_true", help="list the rows and exit")
     return parser.parse_args(argv)
 
@@ -436,49 +453,62 @@ def main(argv=None):
     )
     rows = []
     tmp = tempfile.mkdtemp(prefix="bench_fidelity_")
-    # The OT row reuses the plain chain's checkpoint: run the chain first.
+    # The OT row reuses the plain chain's checkpoint: it runs last, alone.
     names.sort(key=lambda n: n == "wgan+ot")
-    try:
-        for name in names:
-            spec = specs[name]
-            print(f"{name} ...", flush=True)
-            if spec["kind"] == "gan":
-                new = run_gan_chain(name, spec, data, scorer, args, tmp)
-            elif spec["kind"] == "ddpm":
-                new = run_ddpm(name, spec, data, scorer, args)
-            else:
-                new = run_baseline(name, spec, data, scorer, args)
-            rows += new
-            for r in new:
-                print(
-                    f"  {_label(r)}: P {r['precision']:.3f} R {r['recall']:.3f} "
-                    f"C {r['coverage']:.3f} W1 {r['rem_w1']:.2f} "
-                    f"label {r['label_agreement']:.3f} spread "
-                    f"{r['spread_ratio']:.2f} ({r['fit_s']:.0f} s)",
-                    flush=True,
-                )
-            load_now = fc.load_average()
-            meta = {
-                "dataset": args.dataset,
-                "command": command,
-                "header": header,
-                "settings": {
-                    k: v for k, v in vars(args).items() if k not in ("data_dir", "out")
-                },
-                "rem_components": scorer.n_components,
-                "label_accuracy_real": scorer.label_acc_real,
-                "wall_s": time.perf_counter() - start,
-                "load": f"1-min load average {load_start} at start, {load_now} now",
-                "versions": {
-                    "python": platform.python_version(),
-                    "sklearn": sklearn.__version__,
-                    "torch": torch.__version__,
-                },
-            }
-            (out / f"{stem}.json").write_text(
-                json.dumps({**meta, "rows": rows}, indent=2)
+    first = [n for n in names if n != "wgan+ot"]
+    last = [n for n in names if n == "wgan+ot"]
+
+    def save():
+        rows.sort(key=lambda r: names.index(r["row"]))
+        meta = {
+            "dataset": args.dataset,
+            "command": command,
+            "header": header,
+            "settings": {
+                k: v for k, v in vars(args).items() if k not in ("data_dir", "out")
+            },
+            "rem_components": scorer.n_components,
+            "label_accuracy_real": scorer.label_acc_real,
+            "wall_s": time.perf_counter() - start,
+            "load": f"1-min load average {load_start} at start, "
+            f"{fc.load_average()} at the end; {args.jobs} row(s) at a time",
+            "versions": {
+                "python": platform.python_version(),
+                "sklearn": sklearn.__version__,
+                "torch": torch.__version__,
+            },
+        }
+        (out / f"{stem}.json").write_text(json.dumps({**meta, "rows": rows}, indent=2))
+        (out / f"{stem}.md").write_text(markdown(rows, meta))
+        return meta
+
+    def collect(result):
+        new, fit_s = result
+        data.setdefault("_fit_s", {}).update(fit_s)
+        rows.extend(new)
+        for r in new:
+            print(
+                f"  {_label(r)}: P {r['precision']:.3f} R {r['recall']:.3f} "
+                f"C {r['coverage']:.3f} W1 {r['rem_w1']:.2f} "
+                f"label {r['label_agreement']:.3f} spread "
+                f"{r['spread_ratio']:.2f} ({r['fit_s']:.0f} s)",
+                flush=True,
             )
-            (out / f"{stem}.md").write_text(markdown(rows, meta))
+        return save()
+
+    try:
+        if args.jobs > 1:
+            tasks = (
+                delayed(run_row)(n, specs[n], data, scorer, args, tmp) for n in first
+            )
+            parallel = Parallel(n_jobs=args.jobs, return_as="generator_unordered")
+            for result in parallel(tasks):
+                meta = collect(result)
+        else:
+            for name in first:
+                meta = collect(run_row(name, specs[name], data, scorer, args, tmp))
+        for name in last:
+            meta = collect(run_row(name, specs[name], data, scorer, args, tmp))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print()
