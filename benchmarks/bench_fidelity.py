@@ -62,7 +62,6 @@ from joblib import Parallel, delayed
 
 from sklearn_remgan.alignment import OTAligner
 from sklearn_remgan.over_sampling import WGANGPSampler
-from sklearn_remgan.over_sampling._wgan_gp import CHECKPOINT_FILES
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_ROWS = ["copies", "copies+noise", "smote", "gaussian-pca50", "wgan", "wgan+ot"]
@@ -188,14 +187,26 @@ def _fit(sampler, data):
 
 
 def _epochs_run(sampler):
+    if hasattr(sampler, "n_iter_"):
+        return int(sampler.n_iter_)
     net = getattr(sampler, "net_", None)
     history = getattr(net, "history", None)
     return None if history is None else len(history)
 
 
+def _checkpoint_files(sampler):
+    """skorch ``f_*`` name -> file name of the sampler's checkpoints."""
+    files = getattr(type(sampler), "_checkpoint_files", None)
+    if files is None:
+        from sklearn_remgan.over_sampling._wgan_gp import CHECKPOINT_FILES
+
+        files = CHECKPOINT_FILES
+    return files
+
+
 def _save_checkpoint(sampler, directory):
     directory.mkdir(parents=True, exist_ok=True)
-    files = {k: str(directory / f) for k, f in CHECKPOINT_FILES.items()}
+    files = {k: str(directory / f) for k, f in _checkpoint_files(sampler).items()}
     sampler.net_.save_params(**files)
 
 
@@ -247,6 +258,7 @@ def run_gan_ot(name, spec, data, scorer, args, tmp):
 def _score_into(res, sampler, data, scorer, args, elapsed):
     res["fit_s"].append(elapsed)
     res["epochs"].append(_epochs_run(sampler))
+    res.setdefault("best_epoch", []).append(getattr(sampler, "best_epoch_", None))
     for seed in args.seeds:
         res["draws"].append(scorer.score(_sample(sampler, data, seed)))
 
@@ -304,6 +316,7 @@ def _summary(name, spec, res, *, budget):
         "params": params,
         "max_epochs": budget,
         "epochs_run": res["epochs"],
+        "best_epoch": res.get("best_epoch"),
         "fit_s": float(np.mean(res["fit_s"])),
         "n_draws": len(res["draws"]),
         "load_1min": fc.load_average(),
