@@ -15,7 +15,7 @@ class WassersteinLoss(nn.Module):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_remgan.over_sampling import WassersteinLoss
+    >>> from sklearn_remgan.over_sampling._losses import WassersteinLoss
     >>> loss = WassersteinLoss()
     >>> float(loss(torch.tensor([1.0, 3.0]), torch.tensor([4.0, 6.0])))
     -3.0
@@ -63,7 +63,7 @@ def interpolate(real, fake, alpha):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_remgan.over_sampling import interpolate
+    >>> from sklearn_remgan.over_sampling._losses import interpolate
     >>> interpolate(torch.ones(3, 4), torch.zeros(3, 4), torch.full((3, 1), 0.25))
     tensor([[0.2500, 0.2500, 0.2500, 0.2500],
             [0.2500, 0.2500, 0.2500, 0.2500],
@@ -105,7 +105,7 @@ def gradient_penalty(critic, real, fake, condition=None, *, alpha):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_remgan.over_sampling import gradient_penalty
+    >>> from sklearn_remgan.over_sampling._losses import gradient_penalty
     >>> critic = torch.nn.Linear(4, 1, bias=False)
     >>> _ = critic.weight.data.fill_(0.5)  # gradient norm is exactly 1
     >>> gp = gradient_penalty(
@@ -120,7 +120,7 @@ def gradient_penalty(critic, real, fake, condition=None, *, alpha):
     return ((grad.float().norm(2, dim=1) - 1) ** 2).mean()
 
 
-def fused_critic_loss(critic, real, fake, condition, alpha, gp_weight):
+def fused_critic_loss(critic, real, fake, condition, alpha, gp_weight, criterion=None):
     """Critic loss, Wasserstein estimate and gradient penalty in one pass.
 
     Same mathematics as ``WassersteinLoss()(critic(fake), critic(real)) +
@@ -148,6 +148,10 @@ def fused_critic_loss(critic, real, fake, condition, alpha, gp_weight):
         Mixing weights of the interpolates.
     gp_weight : float
         Weight of the gradient penalty.
+    criterion : callable, default=None
+        Adversarial part of the loss, called as ``criterion(score_fake,
+        score_real)`` on float32 scores; None is the Wasserstein loss
+        ``mean(score_fake) - mean(score_real)`` (:class:`WassersteinLoss`).
 
     Returns
     -------
@@ -161,7 +165,8 @@ def fused_critic_loss(critic, real, fake, condition, alpha, gp_weight):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_remgan.over_sampling import Critic, fused_critic_loss
+    >>> from sklearn_remgan.over_sampling._losses import fused_critic_loss
+    >>> from sklearn_remgan.over_sampling._modules import Critic
     >>> critic = Critic(6, 2, hidden=(4, 3))
     >>> real, fake = torch.randn(5, 6), torch.randn(5, 6)
     >>> cond, alpha = torch.eye(2)[[0] * 5], torch.rand(5, 1)
@@ -175,10 +180,12 @@ def fused_critic_loss(critic, real, fake, condition, alpha, gp_weight):
         critic, pre_x, condition, alpha
     )
     grad_x = grad_pre.to(critic.input_x.weight.dtype) @ critic.input_x.weight
-    return _critic_objective(score_real, score_fake, grad_x, gp_weight)
+    return _critic_objective(score_real, score_fake, grad_x, gp_weight, criterion)
 
 
-def fused_critic_backward(critic, real, fake, condition, alpha, gp_weight):
+def fused_critic_backward(
+    critic, real, fake, condition, alpha, gp_weight, criterion=None
+):
     """Critic loss of :func:`fused_critic_loss` and its gradients, in place.
 
     Fills the ``.grad`` of every critic parameter with the gradient of the
@@ -208,6 +215,8 @@ def fused_critic_backward(critic, real, fake, condition, alpha, gp_weight):
         Mixing weights of the interpolates.
     gp_weight : float
         Weight of the gradient penalty.
+    criterion : callable, default=None
+        Adversarial part of the loss, as in :func:`fused_critic_loss`.
 
     Returns
     -------
@@ -217,7 +226,8 @@ def fused_critic_backward(critic, real, fake, condition, alpha, gp_weight):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_remgan.over_sampling import Critic, fused_critic_backward
+    >>> from sklearn_remgan.over_sampling._losses import fused_critic_backward
+    >>> from sklearn_remgan.over_sampling._modules import Critic
     >>> critic = Critic(6, 2, hidden=(4, 3))
     >>> real, fake = torch.randn(5, 6), torch.randn(5, 6)
     >>> cond, alpha = torch.eye(2)[[0] * 5], torch.rand(5, 1)
@@ -246,7 +256,7 @@ def fused_critic_backward(critic, real, fake, condition, alpha, gp_weight):
     grad_x = grad_pre.to(dtype) @ w
     grad_x.retain_grad()
     loss, wasserstein, penalty = _critic_objective(
-        score_real, score_fake, grad_x, gp_weight
+        score_real, score_fake, grad_x, gp_weight, criterion
     )
     for p in critic.parameters():
         if p is not weight:
@@ -313,9 +323,40 @@ def _head_and_input_grad(critic, pre_x, condition, alpha):
     return score_real, score_fake, grad_pre
 
 
-def _critic_objective(score_real, score_fake, grad_x, gp_weight):
+def _critic_objective(score_real, score_fake, grad_x, gp_weight, criterion=None):
     penalty = ((grad_x.float().norm(2, dim=1) - 1) ** 2).mean()
+    return critic_objective(score_real, score_fake, penalty, gp_weight, criterion)
+
+
+def critic_objective(score_real, score_fake, penalty, gp_weight, criterion=None):
+    """Critic loss from scores and gradient penalty, and the Wasserstein estimate.
+
+    Parameters
+    ----------
+    score_real, score_fake : torch.Tensor of shape (batch, 1)
+        Critic scores of real and generated rows.
+    penalty : torch.Tensor
+        Scalar gradient penalty (unweighted).
+    gp_weight : float
+        Weight of the gradient penalty.
+    criterion : callable, default=None
+        Adversarial part, ``criterion(score_fake, score_real)`` on float32
+        scores; None is ``mean(score_fake) - mean(score_real)``.
+
+    Returns
+    -------
+    loss : torch.Tensor
+        ``criterion(score_fake, score_real) + gp_weight * penalty``.
+    wasserstein : torch.Tensor
+        Detached estimate ``mean(score_real) - mean(score_fake)``, whatever
+        the criterion.
+    penalty : torch.Tensor
+        Detached penalty.
+    """
     score_real, score_fake = score_real.float(), score_fake.float()
     wasserstein = score_real.mean() - score_fake.mean()
-    loss = -wasserstein + gp_weight * penalty
+    adversarial = (
+        -wasserstein if criterion is None else criterion(score_fake, score_real)
+    )
+    loss = adversarial + gp_weight * penalty
     return loss, wasserstein.detach(), penalty.detach()

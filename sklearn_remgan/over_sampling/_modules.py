@@ -41,7 +41,7 @@ class Generator(nn.Module):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_remgan.over_sampling import Generator
+    >>> from sklearn_remgan.over_sampling._modules import Generator
     >>> gen = Generator(n_features=10, n_conditions=3, latent_dim=4, hidden=(8,))
     >>> gen(torch.zeros(5, 4), torch.zeros(5, 3)).shape
     torch.Size([5, 10])
@@ -119,7 +119,7 @@ class Critic(nn.Module):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_remgan.over_sampling import Critic
+    >>> from sklearn_remgan.over_sampling._modules import Critic
     >>> critic = Critic(n_features=10, n_conditions=3, hidden=(8, 4))
     >>> critic(torch.zeros(5, 10), torch.zeros(5, 3)).shape
     torch.Size([5, 1])

@@ -7,7 +7,13 @@ from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog, ProgressBar
 
 from sklearn_remgan.over_sampling._callbacks import EpochProgressBar
-from sklearn_remgan.over_sampling._losses import WassersteinLoss, fused_critic_backward
+from sklearn_remgan.over_sampling._losses import (
+    WassersteinLoss,
+    critic_objective,
+    fused_critic_backward,
+    gradient_penalty,
+)
+from sklearn_remgan.over_sampling._modules import Critic
 
 _TORCH_VERSION = tuple(int(v) for v in torch.__version__.split(".")[:2])
 
@@ -38,6 +44,23 @@ def _fused_adam_kwargs(optimizer, kwargs, module):
     return kwargs
 
 
+def _fused_layout(critic):
+    """Whether the fused penalty computes ``critic``'s own function.
+
+    The fused step evaluates ``head(input_x(x) + condition_term(c))``
+    itself, which is :class:`Critic`'s forward; a subclass that changes
+    ``forward`` or ``preactivation`` (or any other module) gets the plain
+    double back-propagation penalty.
+    """
+    cls = type(critic)
+    return (
+        isinstance(critic, Critic)
+        and cls.forward is Critic.forward
+        and cls.preactivation is Critic.preactivation
+        and isinstance(critic.input_x, torch.nn.Linear)
+    )
+
+
 class WGANGPNet(NeuralNet):
     """A skorch ``NeuralNet`` training a conditional WGAN-GP.
 
@@ -63,10 +86,22 @@ class WGANGPNet(NeuralNet):
         The generator (:class:`Generator`); constructor arguments via
         ``module__name``.
     criterion : type or torch.nn.Module, default=WassersteinLoss
-        Loss computing the critic and generator losses from critic scores.
+        Adversarial loss from critic scores, used for both updates: called
+        as ``criterion(score_fake, score_real)`` it gives the critic loss (to
+        which ``gp_weight`` times the gradient penalty is added), called as
+        ``criterion(score_fake)`` the generator loss. Scores are float32 of
+        shape (batch, 1). The ``wasserstein`` history entry is always the
+        estimate ``mean(score_real) - mean(score_fake)``.
     critic : type or torch.nn.Module
-        The critic (:class:`Critic`); constructor arguments via
-        ``critic__name``.
+        The critic, any module called as ``critic(x, condition)`` that
+        returns scores of shape (batch, 1); constructor arguments via
+        ``critic__name``. :class:`Critic` (and subclasses that keep its
+        ``forward`` and ``preactivation``) gets the fused gradient penalty
+        (:func:`fused_critic_backward`), which needs its layout: a gene
+        layer ``input_x`` (``torch.nn.Linear``), ``condition_term(c)`` and
+        ``head``. Any other critic gets the plain penalty by double
+        back-propagation (:func:`gradient_penalty`): the same objective,
+        slower on wide data.
     critic_optimizer : type, default=torch.optim.Adam
         Optimizer of the critic; arguments via ``critic_optimizer__name``
         (``lr`` defaults to the net's ``lr`` when not given).
@@ -76,6 +111,23 @@ class WGANGPNet(NeuralNet):
         Weight of the gradient penalty.
     latent_dim : int, default=128
         Width of the generator's noise input.
+    pac : int, default=1
+        Packing (PacGAN, Lin et al. 2018): the critic scores groups of
+        ``pac`` rows at once, their genes and conditions concatenated, so it
+        can see a lack of diversity among them; the critic must then take
+        ``pac * n_features`` genes and ``pac * n_conditions`` conditions.
+        Each batch drops its last ``batch_size % pac`` rows. 1 is the plain
+        WGAN-GP.
+    ema_decay : float or None, default=None
+        Keep an exponential moving average of the generator's weights,
+        updated after every generator step with decay ``min(ema_decay, (1 +
+        t) / (10 + t))`` at the t-th step (a warm-up, so the average soon
+        forgets the initial weights); batch-norm statistics are copied. The
+        average generates: it is what :meth:`generate` uses inside
+        :meth:`generating_weights` during training, and it is loaded into
+        ``module_`` when training ends. Training itself continues from the
+        raw weights within one fit; a new fit (or a resumed one) starts from
+        ``module_``. None keeps no average.
     precision : {'float32', 'bfloat16'}, default='float32'
         ``'bfloat16'`` runs the forward passes under ``torch.autocast``.
     seed : int or None, default=None
@@ -111,7 +163,8 @@ class WGANGPNet(NeuralNet):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_remgan.over_sampling import Critic, Generator, WGANGPNet
+    >>> from sklearn_remgan.over_sampling._modules import Critic, Generator
+    >>> from sklearn_remgan.over_sampling._net import WGANGPNet
     >>> X = np.random.RandomState(0).randn(32, 5).astype(np.float32)
     >>> cond = np.eye(2, dtype=np.float32)[np.arange(32) % 2]
     >>> net = WGANGPNet(
@@ -135,6 +188,8 @@ class WGANGPNet(NeuralNet):
         n_critic=5,
         gp_weight=10.0,
         latent_dim=128,
+        pac=1,
+        ema_decay=None,
         precision="float32",
         seed=None,
         optimizer=torch.optim.Adam,
@@ -157,6 +212,8 @@ class WGANGPNet(NeuralNet):
         self.n_critic = n_critic
         self.gp_weight = gp_weight
         self.latent_dim = latent_dim
+        self.pac = pac
+        self.ema_decay = ema_decay
         self.precision = precision
         self.seed = seed
 
@@ -167,7 +224,8 @@ class WGANGPNet(NeuralNet):
             (key, PassthroughScoring(name=key, on_train=True)) for key in HISTORY_KEYS
         ]
         if self.verbose == 1:
-            callbacks += [("progress_bar", EpochProgressBar(HISTORY_KEYS))]
+            keys = (*HISTORY_KEYS, "valid_score")
+            callbacks += [("progress_bar", EpochProgressBar(keys))]
         elif self.verbose:
             callbacks += [
                 ("progress_bar", ProgressBar(postfix_keys=list(HISTORY_KEYS))),
@@ -215,34 +273,32 @@ class WGANGPNet(NeuralNet):
         self.critic_optimizer_ = self.critic_optimizer(*args, **kwargs)
         return self
 
-    def get_iterator(self, dataset, training=False):
-        """Data loader; training batches are shuffled by a ``seed``-ed generator.
+    def get_params_for(self, prefix):
+        """Init parameters of ``prefix``; training batches get a seeded shuffle.
+
+        For ``"iterator_train"`` with ``seed`` set and no
+        ``iterator_train__generator`` given, a fresh ``torch.Generator``
+        seeded with ``seed`` is added, so that each fit shuffles its batches
+        the same way whatever torch's global generator holds. skorch's
+        :meth:`~skorch.NeuralNet.get_iterator` asks for these parameters once
+        per fit, so the generator runs on across the epochs of a fit.
 
         Parameters
         ----------
-        dataset : torch.utils.data.Dataset
-            Usually a :class:`skorch.dataset.Dataset` of pairs (real row,
-            condition vector), i.e. ``X`` of shape (n_samples, n_features) and
-            ``y`` of shape (n_samples, n_conditions).
-        training : bool, default=False
-            Whether the loader is for training: then ``iterator_train`` is
-            used (shuffled, last incomplete batch dropped), with a fresh
-            ``torch.Generator`` seeded by ``seed`` for the shuffling when
-            ``seed`` is set and no ``iterator_train__generator`` is given.
-            Otherwise ``iterator_valid``, as in skorch.
+        prefix : str
+            Name of the attribute whose parameters are collected (e.g.
+            ``"module"``, ``"iterator_train"``).
 
         Returns
         -------
-        iterator : torch.utils.data.DataLoader
-            Loader yielding batches ``(real, condition)``.
+        params : dict
+            The parameters given as ``prefix__name``.
         """
-        if training and self.seed is not None:
-            kwargs = self.get_params_for("iterator_train")
-            if "generator" not in kwargs:
-                kwargs.setdefault("batch_size", self.batch_size)
-                gen = torch.Generator().manual_seed(int(self.seed))
-                return self.iterator_train(dataset, generator=gen, **kwargs)
-        return super().get_iterator(dataset, training=training)
+        params = super().get_params_for(prefix)
+        if prefix == "iterator_train" and self.seed is not None:
+            if "generator" not in params:
+                params["generator"] = torch.Generator().manual_seed(int(self.seed))
+        return params
 
     def _autocast(self):
         if self.precision == "bfloat16":
@@ -252,6 +308,103 @@ class WGANGPNet(NeuralNet):
 
     def _noise(self, n, device):
         return torch.randn(n, self.latent_dim, device=device)
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        """Start the average of the generator's weights (with ``ema_decay``).
+
+        Parameters
+        ----------
+        net : WGANGPNet
+            This net.
+        X, y : array-like, default=None
+            Training data (unused).
+        **kwargs : dict
+            Unused.
+        """
+        self._ema_state = None
+        if self.ema_decay is not None:
+            self._ema_state = {
+                k: v.detach().clone() for k, v in self.module_.state_dict().items()
+            }
+            self._ema_steps = 0
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        """Load the averaged weights into ``module_`` (with ``ema_decay``).
+
+        Parameters
+        ----------
+        net : WGANGPNet
+            This net.
+        X, y : array-like, default=None
+            Training data (unused).
+        **kwargs : dict
+            Unused.
+        """
+        state = getattr(self, "_ema_state", None)
+        if state is not None:
+            self.module_.load_state_dict(state)
+        self._ema_state = None
+
+    def _update_ema(self):
+        state = self._ema_state
+        decay = min(self.ema_decay, (1 + self._ema_steps) / (10 + self._ema_steps))
+        self._ema_steps += 1
+        params = dict(self.module_.named_parameters())
+        with torch.no_grad():
+            for name, value in self.module_.state_dict().items():
+                if name in params:
+                    state[name].lerp_(value, 1 - decay)
+                else:  # batch-norm statistics
+                    state[name].copy_(value)
+
+    @contextlib.contextmanager
+    def generating_weights(self):
+        """Context in which ``module_`` holds the weights that generate.
+
+        During training with ``ema_decay`` these are the averaged weights
+        (the raw ones are put back on exit); otherwise ``module_`` already
+        holds them and nothing changes.
+
+        Yields
+        ------
+        module : torch.nn.Module
+            ``module_``.
+        """
+        state = getattr(self, "_ema_state", None)
+        if state is None:
+            yield self.module_
+            return
+        raw = {k: v.detach().clone() for k, v in self.module_.state_dict().items()}
+        self.module_.load_state_dict(state)
+        try:
+            yield self.module_
+        finally:
+            self.module_.load_state_dict(raw)
+
+    def _pack(self, t):
+        """Rows grouped ``pac`` at a time (PacGAN), features concatenated."""
+        if t is None or self.pac == 1:
+            return t
+        return t.reshape(t.shape[0] // self.pac, -1)
+
+    def generate(self, conditions):
+        """Generated rows for condition vectors, from torch's global generator.
+
+        The caller sets eval mode, disables gradients and seeds torch (the
+        samplers' ``sample`` does all three).
+
+        Parameters
+        ----------
+        conditions : torch.Tensor of shape (n_rows, n_conditions)
+            Condition vectors on the net's device.
+
+        Returns
+        -------
+        rows : torch.Tensor of shape (n_rows, n_features)
+            One generated row per condition vector.
+        """
+        z = self._noise(conditions.shape[0], conditions.device)
+        return self.module_(z, conditions if conditions.shape[1] else None)
 
     def _batches_done(self):
         # Batches finished in earlier epochs plus those of the current epoch,
@@ -293,23 +446,45 @@ class WGANGPNet(NeuralNet):
             recorded with ``history.record_batch``.
         """
         real, condition = batch
+        # Whole packs only (PacGAN); all rows without packing.
+        n = real.shape[0] - real.shape[0] % self.pac
         device = self.device
-        real = real.to(device)
-        condition = condition.to(device) if condition.shape[1] else None
+        real = real[:n].to(device)
+        condition = condition[:n].to(device) if condition.shape[1] else None
         generator, critic = self.module_, self.critic_
         generator.train()
         critic.train()
-        n = real.shape[0]
+        pack = self._pack
 
         # Critic update: generated rows are constants here.
         with self._autocast():
             with torch.no_grad():
                 fake = generator(self._noise(n, real.device), condition)
-            alpha = torch.rand(n, 1, device=real.device)
-            # Replaces the critic's gradients (its widest one in place).
-            loss, wasserstein, penalty = fused_critic_backward(
-                critic, real, fake, condition, alpha, self.gp_weight
-            )
+            real, fake, packed = pack(real), pack(fake), pack(condition)
+            alpha = torch.rand(real.shape[0], 1, device=real.device)
+            if _fused_layout(critic):
+                # Replaces the critic's gradients (its widest one in place).
+                loss, wasserstein, penalty = fused_critic_backward(
+                    critic,
+                    real,
+                    fake,
+                    packed,
+                    alpha,
+                    self.gp_weight,
+                    self.criterion_,
+                )
+            else:
+                penalty = gradient_penalty(critic, real, fake, packed, alpha=alpha)
+                loss, wasserstein, penalty = critic_objective(
+                    critic(real, packed),
+                    critic(fake, packed),
+                    penalty,
+                    self.gp_weight,
+                    self.criterion_,
+                )
+                self.critic_optimizer_.zero_grad(set_to_none=True)
+                loss.backward()
+                loss = loss.detach()
         self._check_finite("critic loss", loss)
         self.critic_optimizer_.step()
         self.history.record_batch("critic_loss", loss.item())
@@ -322,13 +497,16 @@ class WGANGPNet(NeuralNet):
             try:
                 with self._autocast():
                     fake = generator(self._noise(n, real.device), condition)
-                    g_loss = self.criterion_(critic(fake, condition).float())
+                    score = critic(pack(fake), pack(condition))
+                    g_loss = self.criterion_(score.float())
                 self._check_finite("generator loss", g_loss)
                 self.optimizer_.zero_grad(set_to_none=True)
                 g_loss.backward()
                 self.optimizer_.step()
             finally:
                 critic.requires_grad_(True)
+            if getattr(self, "_ema_state", None) is not None:
+                self._update_ema()
             self.history.record_batch("generator_loss", g_loss.item())
         return {"loss": loss.detach(), "y_pred": None}
 

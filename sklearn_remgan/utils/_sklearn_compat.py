@@ -1,9 +1,12 @@
-"""scikit-learn private helpers, reached through the ``sklearn-compat`` package.
+"""Private helpers of scikit-learn and imbalanced-learn, imported in one place.
 
-One place for them, so a scikit-learn release that moves a private name
+scikit-learn's are reached through the ``sklearn-compat`` package where it
+offers them. One place for them, so a release that moves a private name
 breaks one import here rather than every module.
 """
 
+from imblearn.utils._docstring import _random_state_docstring
+from imblearn.utils._validation import ArraysTransformer
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -14,10 +17,12 @@ from sklearn_compat.base import _fit_context
 from sklearn_compat.utils.validation import validate_data
 
 __all__ = [
+    "ArraysTransformer",
     "HasMethods",
     "Interval",
     "RealNotInt",
     "StrOptions",
     "_fit_context",
+    "_random_state_docstring",
     "validate_data",
 ]

@@ -1,7 +1,9 @@
-"""Fixtures of the over-sampling tests: fast settings and toy data."""
+"""Fixtures of the over-sampling tests: fast samplers and toy data."""
 
 import numpy as np
 import pytest
+
+from sklearn_remgan.over_sampling import WGANGPSampler
 
 # Tiny networks and few epochs: the tests check behaviour, not sample quality
 # (the real-data tests train a little longer).
@@ -15,9 +17,19 @@ FAST = {
 }
 
 
+#: Every generative sampler with fast settings: the contract tests
+#: (``test_base.py``) run on each. A new sampler adds its entry here.
+SAMPLERS = {WGANGPSampler: FAST}
+
+
+@pytest.fixture(params=list(SAMPLERS), ids=lambda cls: cls.__name__)
+def sampler_cls(request):
+    return request.param
+
+
 @pytest.fixture
-def fast_params():
-    return dict(FAST)
+def fast_params(sampler_cls):
+    return dict(SAMPLERS[sampler_cls])
 
 
 @pytest.fixture

@@ -1,14 +1,14 @@
 import pytest
 import torch
 
-from sklearn_remgan.over_sampling import (
-    Critic,
+from sklearn_remgan.over_sampling._losses import (
     WassersteinLoss,
     fused_critic_backward,
     fused_critic_loss,
     gradient_penalty,
     interpolate,
 )
+from sklearn_remgan.over_sampling._modules import Critic
 
 
 def test_interpolate_uses_one_weight_per_row():

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from sklearn_remgan.over_sampling import Critic, Generator
+from sklearn_remgan.over_sampling._modules import Critic, Generator
 
 
 def test_batch_norm_in_generator_only():

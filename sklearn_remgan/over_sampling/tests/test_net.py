@@ -1,8 +1,11 @@
+from typing import ClassVar
+
 import numpy as np
 import pytest
 import torch
 
-from sklearn_remgan.over_sampling import Critic, Generator, WGANGPNet
+from sklearn_remgan.over_sampling._modules import Critic, Generator
+from sklearn_remgan.over_sampling._net import WGANGPNet
 
 
 def make_net(**kwargs):
@@ -22,7 +25,8 @@ def make_net(**kwargs):
         "critic_optimizer__lr": 5e-4,
     }
     params.update(kwargs)
-    return WGANGPNet(Generator, critic=Critic, **params)
+    params.setdefault("critic", Critic)
+    return WGANGPNet(Generator, **params)
 
 
 @pytest.fixture
@@ -57,9 +61,9 @@ def test_each_optimizer_moves_its_own_module(data):
     assert {id(p) for g in net.optimizer_.param_groups for p in g["params"]} == {
         id(p) for p in net.module_.parameters()
     }
-    assert {
-        id(p) for g in net.critic_optimizer_.param_groups for p in g["params"]
-    } == {id(p) for p in net.critic_.parameters()}
+    assert {id(p) for g in net.critic_optimizer_.param_groups for p in g["params"]} == {
+        id(p) for p in net.critic_.parameters()
+    }
 
 
 def test_learning_rates_belong_to_their_optimizer():
@@ -111,6 +115,61 @@ def test_adam_uses_the_fused_kernel_unless_the_user_chooses():
     assert net.optimizer_.defaults["fused"] is True
     # Other optimizers get no such argument.
     net = make_net(critic_optimizer=torch.optim.SGD, critic_optimizer__lr=0.1)
-    assert "fused" not in net.initialize().critic_optimizer_.defaults or not (
-        net.critic_optimizer_.defaults["fused"]
+    assert (
+        "fused" not in net.initialize().critic_optimizer_.defaults
+        or not (net.critic_optimizer_.defaults["fused"])
     )
+
+
+def test_whole_data_batches_with_batch_size_minus_one(data):
+    net = make_net(batch_size=-1, n_critic=1).fit(*data)
+    assert [e["train_batch_count"] for e in net.history] == [1, 1, 1]
+
+
+class PlainCritic(Critic):
+    """The same function as Critic, without its fused layout guarantee."""
+
+    def forward(self, x, condition=None):
+        return self.head(self.input_x(x) + self.condition_term(condition))
+
+
+def test_custom_critic_gets_the_plain_penalty_with_the_same_objective(data):
+    def run(critic):
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            net = make_net(critic=critic, n_critic=2, max_epochs=2).fit(*data)
+        return net.history
+
+    fused, plain = run(Critic), run(PlainCritic)
+    for key in ("critic_loss", "gradient_penalty", "wasserstein"):
+        a, b = fused[:, "batches", :, key], plain[:, "batches", :, key]
+        # Same first step; then float rounding differs, amplified by Adam.
+        np.testing.assert_allclose(a[0][0], b[0][0], rtol=1e-5)
+        np.testing.assert_allclose(a, b, rtol=1e-2, atol=1e-4)
+    np.testing.assert_allclose(
+        fused[:, "generator_loss"], plain[:, "generator_loss"], rtol=1e-2
+    )
+
+
+class DoubledLoss(torch.nn.Module):
+    """Twice the Wasserstein loss; counts its calls per number of arguments."""
+
+    calls: ClassVar[dict] = {}
+
+    def forward(self, score_fake, score_real=None):
+        n = 1 if score_real is None else 2
+        DoubledLoss.calls[n] = DoubledLoss.calls.get(n, 0) + 1
+        if score_real is None:
+            return -2 * score_fake.mean()
+        return 2 * (score_fake.mean() - score_real.mean())
+
+
+@pytest.mark.parametrize("critic", [Critic, PlainCritic], ids=["fused", "plain"])
+def test_criterion_gives_both_losses(data, critic):
+    DoubledLoss.calls = {}
+    net = make_net(criterion=DoubledLoss, critic=critic, n_critic=1, max_epochs=1)
+    net.fit(*data)
+    assert DoubledLoss.calls == {1: 4, 2: 4}  # 4 batches, one update of each
+    for batch in net.history[-1, "batches"]:
+        expected = -2 * batch["wasserstein"] + 10.0 * batch["gradient_penalty"]
+        assert batch["critic_loss"] == pytest.approx(expected, rel=1e-5, abs=1e-6)
