@@ -1,0 +1,429 @@
+"""DDPMSampler: an over-sampler backed by a conditional diffusion model."""
+
+from numbers import Integral, Real
+from typing import ClassVar
+
+from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils import Substitution
+
+from sklearn_remgan.over_sampling._base import BaseGenerativeSampler
+from sklearn_remgan.over_sampling._denoiser import Denoiser
+from sklearn_remgan.over_sampling._diffusion import DiffusionNet
+from sklearn_remgan.utils._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _random_state_docstring,
+)
+
+
+@Substitution(
+    sampling_strategy=BaseOverSampler._sampling_strategy_docstring,
+    random_state=_random_state_docstring,
+)
+class DDPMSampler(BaseGenerativeSampler):
+    """Over-sample with a conditional denoising diffusion model.
+
+    A denoiser conditioned on the class (and optionally on categorical
+    covariates such as cancer status) learns to undo Gaussian noise added to
+    the training rows over ``n_timesteps`` steps of a cosine schedule [1]_
+    [2]_, through a skorch net (:class:`DiffusionNet`). New rows start as
+    Gaussian noise and are denoised step by step, by the fast deterministic
+    DDIM sampler [3]_ or the original stochastic DDPM sampler, for each class
+    as ``sampling_strategy`` asks and, within a class, for each mode (class x
+    covariate values) as ``mode_balance`` asks.
+
+    Parameters
+    ----------
+    {sampling_strategy}
+
+    {random_state}
+
+    hidden_dim : int, default=1024
+        Width of the denoiser's residual blocks.
+
+    n_blocks : int, default=3
+        Number of residual blocks (LayerNorm, SiLU, Linear) of the denoiser.
+
+    n_timesteps : int, default=1000
+        Length of the noise schedule (cosine schedule, see
+        :func:`~sklearn_remgan.over_sampling._diffusion.cosine_alpha_bar`).
+
+    prediction : {{'x0', 'v'}}, default='x0'
+        What the denoiser predicts from a noisy row: the clean row (``'x0'``)
+        or the velocity ``v = sqrt(ab) eps - sqrt(1 - ab) x0`` (``'v'``, whose
+        implied clean row has a skip connection from the noisy input). Never
+        the noise: with more genes than hidden units, a noise-predicting MLP
+        cannot pass its input through and produces rows several times too
+        long.
+
+    sampling : {{'ddim', 'ddpm'}}, default='ddim'
+        Sampler: ``'ddim'`` is deterministic given the starting noise and
+        needs few steps; ``'ddpm'`` is the ancestral sampler, which adds
+        fresh noise at every step.
+
+    n_steps : int or None, default=None
+        Denoising steps per generated row, at most ``n_timesteps``, evenly
+        spaced over the schedule. None uses 50 with ``'ddim'`` and all
+        ``n_timesteps`` with ``'ddpm'``. Sampling time is proportional to it.
+
+    guidance_scale : float, default=1.0
+        Classifier-free guidance weight ``w``: the denoiser's output is
+        ``uncond + w * (cond - uncond)``. 1 uses the conditional output only
+        (no guidance, one network pass per step); larger values push rows
+        toward their class at the cost of diversity (held-out recall).
+        Values other than 1 need ``condition_dropout > 0``.
+
+    condition_dropout : float, default=0.1
+        Share of training rows whose condition vector is replaced by zeros,
+        which trains the unconditional model that guidance needs.
+
+    ema_decay : float, default=0.99
+        Decay of the exponential moving average of the denoiser's weights
+        that generates the rows (warmed up over the first steps).
+
+    batch_size : int, default=128
+        Rows per training batch, capped at the number of training rows (the
+        last incomplete batch of each epoch is dropped).
+
+    max_epochs : int, default=420
+        Passes over the training rows (with ``resume_from``: the total,
+        including the epochs already in the checkpoint). Each epoch is
+        ``n_samples // batch_size`` optimizer steps.
+
+    lr : float, default=5e-4
+        AdamW learning rate.
+
+    weight_decay : float, default=0.01
+        AdamW weight decay.
+
+    mode_balance : {{'balanced', 'proportional'}} or dict, default='balanced'
+        How the rows generated for a class are split over its modes (the
+        combinations of covariate values seen with that class):
+
+        - ``'balanced'``: into the smallest modes first, so that the modes of
+          each class end as equal in size as the budget allows (water
+          filling);
+        - ``'proportional'``: in the proportions of the training data;
+        - dict ``{{(label, value, ...): count}}`` (``label`` alone without
+          covariates): exact counts; for each class named, its counts must sum
+          to the class's count in ``sampling_strategy_``; classes not named
+          are balanced.
+
+        Without covariates each class is a single mode.
+
+    device : {{'cpu', 'cuda', 'auto'}}, default='cpu'
+        Where to train and sample; ``'auto'`` picks CUDA when available.
+        Resolved at fit into ``device_``.
+
+    precision : {{'float32', 'bfloat16', 'auto'}}, default='float32'
+        ``'bfloat16'`` trains under ``torch.autocast`` with bfloat16;
+        sampling is float32. It is faster only on hardware with bf16 matrix
+        units (CPUs with AVX512-BF16 or AMX, GPUs of compute capability 8
+        and above); elsewhere bf16 is emulated and several times slower than
+        float32. ``'auto'`` picks bfloat16 where the training device has such
+        units and float32 elsewhere (resolved at fit into ``precision_``);
+        results then depend on the machine.
+
+    n_jobs : int, default=None
+        Number of torch threads used to train and to sample, set for the
+        call and restored afterwards; ``-1`` means all the cores available
+        to the process. None takes 1 in a thread other than the main one
+        and otherwise torch's current setting, capped at the available cores
+        (details under :class:`~sklearn_remgan.over_sampling.WGANGPSampler`).
+
+    verbose : int, default=0
+        0 prints nothing; 1 shows one progress bar over the epochs with the
+        last epoch's loss; 2 or more shows skorch's per-epoch bar over the
+        batches and a table row per epoch.
+
+    checkpoint_dir : str or path-like, default=None
+        Directory where the weight average, the trained denoiser, the
+        optimizer and the history are saved after every epoch (files
+        ``average.pt``, ``denoiser.pt``, ``optimizer.pt``, ``history.json``).
+        It is created if missing; fitting refuses to start if any of these
+        files already exists there or if it is the working directory. None
+        saves nothing.
+
+    resume_from : str or path-like, default=None
+        A ``checkpoint_dir`` of an earlier fit on the same data and with the
+        same architecture: its weights, optimizer state and history are
+        loaded and training continues up to ``max_epochs`` epochs in total.
+
+    aligner : estimator or None, default=None
+        Post-hoc aligner of generated rows (e.g.
+        :class:`~sklearn_remgan.OTAligner`), cloned into ``aligner_`` and
+        fitted on a generated pool at fit; every generated batch then goes
+        through ``aligner_.transform``.
+
+    keep_training_data : bool, default=True
+        Keep the training rows as ``X_fit_`` (and their labels as ``y_fit_``),
+        for :class:`~sklearn_remgan.REMScorer`; False saves one copy of the
+        training matrix.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training rows and stop when
+        the generated rows stop getting closer to them; the weight average
+        at the best validation score is kept. See Notes.
+
+    validation_fraction : float, default=0.1
+        Share of the rows of every mode (label x covariate values) held out
+        for validation with ``early_stopping``, at least one per mode; a mode
+        with a single row is refused. Ignored without ``early_stopping``.
+
+    validation_interval : int, default=10
+        Epochs between two validation scores (the last epoch is always
+        scored). Each score samples the validation rows with ``n_steps``
+        denoising steps.
+
+    n_iter_no_change : int, default=5
+        Validation scores in a row without an improvement of more than
+        ``tol`` that stop training (so at most ``n_iter_no_change *
+        validation_interval`` epochs without progress).
+
+    tol : float, default=1e-3
+        Least improvement of the validation score that counts as progress.
+
+    max_time : float, default=None
+        Wall-clock budget of training in seconds: training ends after the
+        epoch during which it is spent, with or without ``early_stopping``
+        (then the best weights scored so far are kept). None sets no limit.
+        A time limit makes the number of epochs, hence the result, depend on
+        the machine's speed.
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        Number of rows to generate per class.
+
+    classes_ : ndarray of shape (n_classes,)
+        Class labels seen at fit.
+
+    covariate_names_ : list of str
+        Names of the covariates; empty without covariates.
+
+    covariate_categories_ : list of ndarray
+        Sorted categories of each covariate.
+
+    modes_ : pandas.DataFrame
+        One row per mode seen at fit: ``label``, one column per covariate,
+        ``n_real`` and ``n_generated``.
+
+    device_ : str
+        Device the denoiser was trained on.
+
+    dtype_ : numpy.dtype
+        dtype of the training rows; :meth:`sample` returns rows in it.
+
+    net_ : DiffusionNet
+        The trained skorch net: ``net_.module_`` is the weight average that
+        generates, ``net_.denoiser_`` the trained denoiser, and
+        ``net_.history`` holds the per-epoch ``diffusion_loss``.
+
+    n_iter_ : int
+        Epochs trained (including those of a resumed checkpoint).
+
+    best_epoch_ : int
+        Epoch whose weight average ``net_.module_`` holds: the best
+        validation score with ``early_stopping``, otherwise the last epoch.
+
+    best_validation_score_ : float or None
+        Best validation score (None without ``early_stopping``).
+
+    aligner_ : estimator
+        The fitted clone of ``aligner`` (only when ``aligner`` is given).
+
+    X_fit_ : ndarray of shape (n_samples, n_features)
+        The training rows (only with ``keep_training_data=True``).
+
+    y_fit_ : ndarray of shape (n_samples,)
+        Their labels (only with ``keep_training_data=True``).
+
+    random_state_ : numpy.random.RandomState
+        Source of the noise drawn by :meth:`sample` (advanced at each call),
+        seeded from ``random_state`` at fit.
+
+    n_features_in_ : int
+        Number of features seen at fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen at fit, when X is a DataFrame with string
+        column names.
+
+    See Also
+    --------
+    WGANGPSampler : Conditional WGAN-GP over-sampler with the same contract.
+    imblearn.over_sampling.SMOTE : Interpolating over-sampler.
+
+    Notes
+    -----
+    Covariates reach :meth:`fit_resample` as the ``covariates`` argument; in a
+    pipeline or a search they are routed with scikit-learn's metadata routing
+    (``sampler.set_fit_resample_request(covariates=True)``).
+
+    With ``early_stopping``, the validation score is the F1 of
+    :func:`~sklearn_remgan.metrics.precision_recall` between the validation
+    rows and rows generated under their conditions from the same noise at
+    every score, recorded as ``valid_score`` in ``net_.history`` (as for
+    :class:`~sklearn_remgan.over_sampling.WGANGPSampler`). The diffusion loss
+    is no guide to when to stop: it is dominated by the noisiest timesteps
+    and keeps falling slowly while sample quality has stopped improving.
+
+    Each denoising step's estimate of the clean row is clipped to the
+    per-gene range of the training rows, so generated values never leave
+    the range seen at fit (standardize the genes first, as for any sampler
+    here).
+
+    The same ``random_state`` gives the same denoiser and rows, also after a
+    pickle round trip; torch is seeded inside :func:`torch.random.fork_rng`,
+    so the global numpy and torch generators are left untouched.
+
+    References
+    ----------
+    .. [1] J. Ho, A. Jain and P. Abbeel, "Denoising Diffusion Probabilistic
+       Models", NeurIPS 2020.
+    .. [2] A. Q. Nichol and P. Dhariwal, "Improved Denoising Diffusion
+       Probabilistic Models", ICML 2021.
+    .. [3] J. Song, C. Meng and S. Ermon, "Denoising Diffusion Implicit
+       Models", ICLR 2021.
+
+    Examples
+    --------
+    >>> from collections import Counter
+    >>> import numpy as np
+    >>> from sklearn_remgan.over_sampling._ddpm import DDPMSampler
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(60, 8).astype(np.float32)
+    >>> y = np.array(["a"] * 40 + ["b"] * 20)
+    >>> sampler = DDPMSampler(
+    ...     hidden_dim=16, n_blocks=1, n_steps=5, max_epochs=2, batch_size=16,
+    ...     random_state=0)
+    >>> X_res, y_res = sampler.fit_resample(X, y)
+    >>> print(sorted(Counter(y_res.tolist()).items()), X_res.dtype)
+    [('a', 40), ('b', 40)] float32
+    >>> X_new, y_new = sampler.sample(3, y="b")
+    >>> X_new.shape, y_new.tolist()
+    ((3, 8), ['b', 'b', 'b'])
+    """
+
+    _checkpoint_files: ClassVar[dict] = {
+        "f_params": "average.pt",
+        "f_denoiser": "denoiser.pt",
+        "f_optimizer": "optimizer.pt",
+        "f_history": "history.json",
+    }
+
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseGenerativeSampler._parameter_constraints,
+        "hidden_dim": [Interval(Integral, 1, None, closed="left")],
+        "n_blocks": [Interval(Integral, 0, None, closed="left")],
+        "n_timesteps": [Interval(Integral, 2, None, closed="left")],
+        "prediction": [StrOptions({"x0", "v"})],
+        "sampling": [StrOptions({"ddim", "ddpm"})],
+        "n_steps": [Interval(Integral, 1, None, closed="left"), None],
+        "guidance_scale": [Interval(Real, 0, None, closed="left")],
+        "condition_dropout": [Interval(Real, 0, 1, closed="left")],
+        "ema_decay": [Interval(Real, 0, 1, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        sampling_strategy="auto",
+        *,
+        random_state=None,
+        hidden_dim=1024,
+        n_blocks=3,
+        n_timesteps=1000,
+        prediction="x0",
+        sampling="ddim",
+        n_steps=None,
+        guidance_scale=1.0,
+        condition_dropout=0.1,
+        ema_decay=0.99,
+        batch_size=128,
+        max_epochs=420,
+        lr=5e-4,
+        weight_decay=0.01,
+        mode_balance="balanced",
+        device="cpu",
+        precision="float32",
+        n_jobs=None,
+        verbose=0,
+        checkpoint_dir=None,
+        resume_from=None,
+        aligner=None,
+        keep_training_data=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        validation_interval=10,
+        n_iter_no_change=5,
+        tol=1e-3,
+        max_time=None,
+    ):
+        super().__init__(
+            sampling_strategy=sampling_strategy,
+            random_state=random_state,
+            max_epochs=max_epochs,
+            mode_balance=mode_balance,
+            device=device,
+            precision=precision,
+            n_jobs=n_jobs,
+            verbose=verbose,
+            checkpoint_dir=checkpoint_dir,
+            resume_from=resume_from,
+            aligner=aligner,
+            keep_training_data=keep_training_data,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            validation_interval=validation_interval,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            max_time=max_time,
+        )
+        self.hidden_dim = hidden_dim
+        self.n_blocks = n_blocks
+        self.n_timesteps = n_timesteps
+        self.prediction = prediction
+        self.sampling = sampling
+        self.n_steps = n_steps
+        self.guidance_scale = guidance_scale
+        self.condition_dropout = condition_dropout
+        self.ema_decay = ema_decay
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+
+    def _validate_net_params(self):
+        if self.n_steps is not None and self.n_steps > self.n_timesteps:
+            raise ValueError(
+                f"n_steps={self.n_steps} must be at most n_timesteps="
+                f"{self.n_timesteps}: the sampler visits each timestep at most once."
+            )
+        if self.guidance_scale != 1 and self.condition_dropout == 0:
+            raise ValueError(
+                f"guidance_scale={self.guidance_scale} needs an unconditional "
+                "model, which condition_dropout=0 does not train; set "
+                "condition_dropout > 0 (e.g. 0.1) or guidance_scale=1."
+            )
+
+    def _build_net(self, n_features, n_conditions, n_samples, seed):
+        return DiffusionNet(
+            Denoiser,
+            module__n_features=n_features,
+            module__n_conditions=n_conditions,
+            module__hidden_dim=self.hidden_dim,
+            module__n_blocks=self.n_blocks,
+            n_timesteps=self.n_timesteps,
+            prediction=self.prediction,
+            ema_decay=self.ema_decay,
+            condition_dropout=self.condition_dropout,
+            guidance_scale=self.guidance_scale,
+            n_steps=self.n_steps,
+            eta=1.0 if self.sampling == "ddpm" else 0.0,
+            seed=seed,
+            lr=self.lr,
+            optimizer__weight_decay=self.weight_decay,
+            batch_size=min(self.batch_size, n_samples),
+        )
