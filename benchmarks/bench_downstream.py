@@ -231,7 +231,7 @@ def low_data_methods(args):
         f"WGANGPSampler +{args.n_generated}": gan,
     }
     try:
-        from sklearn_remgan.over_sampling import DDPMSampler
+        from sklearn_remgan.over_sampling._ddpm import DDPMSampler
     except ImportError:
         DDPMSampler = None
     if DDPMSampler is not None:

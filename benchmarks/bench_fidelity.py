@@ -69,7 +69,7 @@ DEFAULT_ROWS = ["copies", "copies+noise", "smote", "gaussian-pca50", "wgan", "wg
 
 def _ddpm_class():
     try:
-        from sklearn_remgan.over_sampling import DDPMSampler
+        from sklearn_remgan.over_sampling._ddpm import DDPMSampler
     except ImportError:
         return None
     return DDPMSampler
