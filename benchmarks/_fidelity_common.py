@@ -278,8 +278,12 @@ class Scorer:
                 (self.cov_clf.predict(X_te) == data["c_test"]).mean()
             )
 
-    def score(self, X_gen):
-        """Metrics of generated rows (one per held-out row, same mode order)."""
+    def score(self, X_gen, y_gen=None):
+        """Metrics of generated rows (one per held-out row, same mode order).
+
+        ``y_gen``: the labels the generator returned with its rows (the
+        held-out labels when None); label agreement is measured against them.
+        """
         data = self.data
         X_te = data["X_test"]
         X_gen = np.asarray(X_gen, dtype=np.float32)
@@ -287,6 +291,7 @@ class Scorer:
             raise ValueError(
                 f"X_gen must have the held-out shape {X_te.shape}; got {X_gen.shape}."
             )
+        labels = data["y_test"] if y_gen is None else np.asarray(y_gen)
         pr = precision_recall(X_te, X_gen, k=self.k)
         zero = ~pr.real_recalled
         per_mode = {
@@ -306,7 +311,7 @@ class Scorer:
             "rem_gen_mean": float(rem_gen.mean()),
             "rem_real_mean": float(self.rem_real.mean()),
             "label_agreement": float(
-                (self.label_clf.predict(X_gen) == data["y_test"]).mean()
+                (self.label_clf.predict(X_gen) == labels).mean()
             ),
             "spread_ratio": float(
                 np.median(pr.generated_radii) / np.median(pr.real_radii)

@@ -175,8 +175,8 @@ def _sample(sampler, data, seed):
     kwargs = {"random_state": seed}
     if data["c_test"] is not None:
         kwargs["covariates"] = _covariates(data, "test")
-    X, _ = sampler.sample(len(data["y_test"]), data["y_test"], **kwargs)
-    return np.asarray(X)
+    X, y = sampler.sample(len(data["y_test"]), data["y_test"], **kwargs)
+    return np.asarray(X), np.asarray(y)
 
 
 def _fit(sampler, data):
@@ -260,7 +260,7 @@ def _score_into(res, sampler, data, scorer, args, elapsed):
     res["epochs"].append(_epochs_run(sampler))
     res.setdefault("best_epoch", []).append(getattr(sampler, "best_epoch_", None))
     for seed in args.seeds:
-        res["draws"].append(scorer.score(_sample(sampler, data, seed)))
+        res["draws"].append(scorer.score(*_sample(sampler, data, seed)))
 
 
 def _ckpt(tmp, name, seed, budget):
