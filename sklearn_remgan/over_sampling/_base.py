@@ -151,7 +151,16 @@ class BaseGenerativeSampler(BaseOverSampler):
       validation score, time limit);
     - its docstring (and, when its net holds more than one module or
       optimizer, the class attribute ``_checkpoint_files``, the skorch
-      ``f_*`` file names saved in ``checkpoint_dir``).
+      ``f_*`` file names saved in ``checkpoint_dir``; when the model needs
+      more than one row per class, ``_min_class_rows`` and
+      ``_min_class_rows_reason``).
+
+    **Early stopping and time limit** (``early_stopping``,
+    ``validation_fraction``, ``validation_interval``, ``n_iter_no_change``,
+    ``tol``, ``max_time``) are skorch callbacks wired here for every
+    subclass; the validation score (F1 of precision and recall between
+    held-out rows and as many generated rows under the same conditions) is
+    recorded as ``valid_score`` in ``net_.history``.
 
     **Net protocol.** The net implements ``generate(conditions)``, taking a
     float32 tensor of condition vectors on the net's device and returning a
@@ -493,7 +502,13 @@ class BaseGenerativeSampler(BaseOverSampler):
                 "checkpoints never overwrite existing files. Choose an empty "
                 "directory (to continue that run, pass it as resume_from)."
             )
-        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValueError(
+                f"checkpoint_dir {str(self.checkpoint_dir)!r} cannot be used as a "
+                f"directory: {exc.strerror or exc}."
+            ) from exc
         cp = Checkpoint(
             monitor=None,
             f_criterion=None,
@@ -841,11 +856,14 @@ default=None
             )
         if n_samples < 0:
             raise ValueError(f"n_samples must be a non-negative int; got {n_samples}.")
-        rng = (
-            self.random_state_
-            if random_state is None
-            else check_random_state(random_state)
-        )
+        try:
+            rng = (
+                self.random_state_
+                if random_state is None
+                else check_random_state(random_state)
+            )
+        except ValueError as exc:
+            raise ValueError(f"Invalid random_state for sample: {exc}") from exc
         codes = self._sample_codes(n_samples, y, covariates, rng)
         X_new = self._generate(codes, rng)
         y_new = self.classes_[codes[:, 0]]

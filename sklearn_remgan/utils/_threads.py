@@ -47,12 +47,23 @@ def effective_n_threads(n_jobs):
     return int(n_jobs)
 
 
+# torch's thread count is global to the process: contexts open at the same
+# time in several threads (parallel fits) share one saved value, restored
+# when the last of them closes.
+_LOCK = threading.Lock()
+_OPEN = 0
+_SAVED = None
+
+
 @contextlib.contextmanager
 def torch_threads(n_threads):
     """Context in which torch uses ``n_threads`` intra-op threads.
 
-    The previous setting is restored on exit (torch's setting is global to
-    the process).
+    torch's setting is global to the process: it is saved when the first of
+    the contexts open at a time (across threads, e.g. parallel fits in
+    joblib's threading backend) enters, and restored when the last one
+    exits, so a fit that ends first does not hand all the cores back to a
+    fit still running.
 
     Parameters
     ----------
@@ -70,15 +81,20 @@ def torch_threads(n_threads):
     >>> torch.get_num_threads() == before
     True
     """
-    previous = torch.get_num_threads()
-    if n_threads == previous:
-        yield
-        return
-    torch.set_num_threads(int(n_threads))
+    global _OPEN, _SAVED
+    with _LOCK:
+        if _OPEN == 0:
+            _SAVED = torch.get_num_threads()
+        _OPEN += 1
+        if torch.get_num_threads() != n_threads:
+            torch.set_num_threads(int(n_threads))
     try:
         yield
     finally:
-        torch.set_num_threads(previous)
+        with _LOCK:
+            _OPEN -= 1
+            if _OPEN == 0 and torch.get_num_threads() != _SAVED:
+                torch.set_num_threads(_SAVED)
 
 
 def _cpu_flags():

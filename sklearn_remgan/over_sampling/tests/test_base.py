@@ -673,3 +673,13 @@ def test_auto_precision(toy, sampler_cls, fast_params, monkeypatch, has_bf16, ex
     sampler = sampler_cls(precision="auto", random_state=0, **fast_params).fit(X, y)
     assert sampler.precision_ == expected == sampler.net_.precision
     assert sampler_cls(**fast_params).fit(X, y).precision_ == "float32"
+
+
+def test_checkpoint_dir_that_is_a_file_is_refused(
+    toy, sampler_cls, fast_params, tmp_path
+):
+    X, y, _ = toy
+    path = tmp_path / "file"
+    path.write_text("not a directory")
+    with pytest.raises(ValueError, match=r"checkpoint_dir .* cannot be used"):
+        sampler_cls(checkpoint_dir=path / "run", **fast_params).fit(X, y)

@@ -208,3 +208,60 @@ def test_any_covariates_give_modes_or_an_error_naming_them(
     modes = sampler.modes_
     assert modes["n_real"].sum() == 30 and modes["n_generated"].sum() == 10
     assert len(modes) == len({(lab, v) for lab, v in zip(y, column)})
+
+
+@pytest.fixture
+def fitted(sampler_cls, fast_params):
+    y = np.array(["a"] * 20 + ["b"] * 10)
+    X = np.random.RandomState(0).randn(len(y), 3)
+    status = np.array(["t", "n"] * 15)
+    params = {**fast_params, "max_epochs": 1, "random_state": 0}
+    return sampler_cls(**params).fit(X, y, covariates=status)
+
+
+@PROPERTY
+@given(
+    n_samples=st.one_of(
+        st.integers(-3, 40), st.floats(-1, 5), st.just("3"), st.none(), st.booleans()
+    ),
+    labels=st.one_of(
+        st.none(),
+        st.sampled_from(["a", "b", "z", 0]),
+        st.lists(st.sampled_from(["a", "b", "z"]), max_size=6),
+    ),
+    random_state=st.one_of(st.none(), st.integers(0, 5), st.just("seed")),
+)
+def test_any_sample_request_gives_rows_or_an_error_naming_it(
+    fitted, n_samples, labels, random_state
+):
+    ok_n = isinstance(n_samples, int) and not isinstance(n_samples, bool)
+    if ok_n and n_samples >= 0:
+        ok_y = (
+            labels is None
+            or labels in ("a", "b")
+            or (
+                isinstance(labels, list)
+                and len(labels) == n_samples
+                and "z" not in labels
+            )
+        )
+    else:
+        ok_y = True
+    try:
+        X_new, y_new = fitted.sample(n_samples, labels, random_state=random_state)
+    except TypeError as exc:
+        assert not ok_n and "n_samples" in str(exc)
+        return
+    except ValueError as exc:
+        message = str(exc)
+        assert (
+            (ok_n and n_samples < 0 and "n_samples" in message)
+            or (not ok_y and ("y " in message or "y must" in message))
+            or (random_state == "seed" and "random_state" in message)
+        ), message
+        return
+    assert ok_n and ok_y and random_state != "seed"
+    assert X_new.shape == (n_samples, 3) and np.isfinite(X_new).all()
+    assert len(y_new) == n_samples and set(y_new.tolist()) <= {"a", "b"}
+    if isinstance(labels, str):
+        assert set(y_new.tolist()) <= {labels}

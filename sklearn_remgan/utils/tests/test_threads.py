@@ -71,3 +71,40 @@ def test_cpu_flags_are_read_when_torch_has_no_probe(monkeypatch, flags, expected
         monkeypatch.delattr(torch.cpu, name, raising=False)
     monkeypatch.setattr(_threads, "_cpu_flags", lambda: flags)
     assert _threads.cpu_has_bf16_units() is expected
+
+
+def test_overlapping_contexts_restore_when_the_last_one_closes():
+    original = torch.get_num_threads()
+    torch.set_num_threads(original + 1)  # so that 1 thread differs from it
+    try:
+        _overlapping_contexts(original + 1)
+    finally:
+        torch.set_num_threads(original)
+
+
+def _overlapping_contexts(before):
+    first_open, second_open = threading.Event(), threading.Event()
+    first_closed = threading.Event()
+    seen = {}
+
+    def first():
+        with torch_threads(1):
+            first_open.set()
+            second_open.wait()
+        first_closed.set()
+
+    def second():
+        first_open.wait()
+        with torch_threads(1):
+            second_open.set()
+            first_closed.wait()
+            # The first fit ended; this one still runs with one thread.
+            seen["during"] = torch.get_num_threads()
+
+    workers = [threading.Thread(target=first), threading.Thread(target=second)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert seen["during"] == 1
+    assert torch.get_num_threads() == before
