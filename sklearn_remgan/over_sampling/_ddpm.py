@@ -38,8 +38,10 @@ class DDPMSampler(BaseGenerativeSampler):
 
     {random_state}
 
-    hidden_dim : int, default=1024
-        Width of the denoiser's residual blocks.
+    hidden_dim : int, default=512
+        Width of the denoiser's residual blocks. On TCGA at 2,000 genes,
+        1024 gave the same held-out precision and recall as 512 (see Notes)
+        at 2.2 times the training and 2.6 times the sampling time.
 
     n_blocks : int, default=3
         Number of residual blocks (LayerNorm, SiLU, Linear) of the denoiser.
@@ -54,17 +56,24 @@ class DDPMSampler(BaseGenerativeSampler):
         implied clean row has a skip connection from the noisy input). Never
         the noise: with more genes than hidden units, a noise-predicting MLP
         cannot pass its input through and produces rows several times too
-        long.
+        long. ``'v'`` needs more training: on three TCGA tissues at 200
+        genes (width 512, 150 epochs, DDIM) its rows were over-dispersed
+        (precision 0.37, recall 0.91, coverage 0.23) where ``'x0'`` gave
+        0.94, 0.29 and 1.00.
 
-    sampling : {{'ddim', 'ddpm'}}, default='ddim'
-        Sampler: ``'ddim'`` is deterministic given the starting noise and
-        needs few steps; ``'ddpm'`` is the ancestral sampler, which adds
-        fresh noise at every step.
+    sampling : {{'ddpm', 'ddim'}}, default='ddpm'
+        Sampler: ``'ddpm'`` is the ancestral sampler, which adds fresh noise
+        at every step (with ``n_steps < n_timesteps`` on the respaced chain
+        of Nichol and Dhariwal [2]_); ``'ddim'`` is deterministic given the
+        starting noise and reaches a given recall in fewer steps, but puts
+        fewer rows on their own class (see Notes).
 
-    n_steps : int or None, default=None
+    n_steps : int, default=50
         Denoising steps per generated row, at most ``n_timesteps``, evenly
-        spaced over the schedule. None uses 50 with ``'ddim'`` and all
-        ``n_timesteps`` with ``'ddpm'``. Sampling time is proportional to it.
+        spaced over the schedule; ``n_steps=n_timesteps`` with ``'ddpm'`` is
+        Ho et al.'s original sampler. Sampling time is proportional to it;
+        more steps give more diverse rows (higher recall, slightly lower
+        precision, see Notes).
 
     guidance_scale : float, default=1.0
         Classifier-free guidance weight ``w``: the denoiser's output is
@@ -85,12 +94,12 @@ class DDPMSampler(BaseGenerativeSampler):
         Rows per training batch, capped at the number of training rows (the
         last incomplete batch of each epoch is dropped).
 
-    max_epochs : int, default=420
+    max_epochs : int, default=1200
         Passes over the training rows (with ``resume_from``: the total,
         including the epochs already in the checkpoint). Each epoch is
         ``n_samples // batch_size`` optimizer steps.
 
-    lr : float, default=5e-4
+    lr : float, default=1e-3
         AdamW learning rate.
 
     weight_decay : float, default=0.01
@@ -268,6 +277,37 @@ class DDPMSampler(BaseGenerativeSampler):
     is no guide to when to stop: it is dominated by the noisiest timesteps
     and keeps falling slowly while sample quality has stopped improving.
 
+    **Measured** on ``tcga_tumor_normal_11`` as the fidelity benchmark does
+    (label tissue, covariate status, split by patient, 962 training / 242
+    held-out rows, 2,000 most variable genes standardized on the training
+    rows, one generated row per held-out row, ``precision_recall(k=5)``;
+    "agreement" is the share of generated rows that a logistic regression
+    trained on the real training rows assigns to their tissue: 0.99 for the
+    real held-out rows), one CPU thread, one seed, width 512:
+
+    ======================================  =====  =====  =====  =========
+    training, sampler                       P      R      C      agreement
+    ======================================  =====  =====  =====  =========
+    1200 epochs (260 s), DDPM 50 (default)  0.93   0.84   0.98   0.99
+    1200 epochs, DDPM 20                    0.96   0.66   1.00   1.00
+    1200 epochs, DDIM 20                    0.93   0.78   1.00   0.96
+    1200 epochs, DDIM 50                    0.91   0.83   1.00   0.95
+    1200 epochs, DDPM 20, guidance 1.3      0.98   0.58   0.99   1.00
+    1200 epochs, ema_decay 0.999, DDIM 20   0.96   0.71   1.00   0.98
+    420 epochs (89 s), DDIM 20              0.94   0.75   1.00   0.88
+    420 epochs, DDPM 50                     0.91   0.72   0.99   0.97
+    420 epochs, DDPM 1000                   0.87   0.79   0.99   0.97
+    ======================================  =====  =====  =====  =========
+
+    SMOTE (k=5) on the same split: precision 0.96-0.98, recall 0.65-0.73.
+    Sampling costs about 0.6 s of CPU time per step for 10,000 rows at
+    2,000 genes on one thread (DDIM or DDPM alike): 14 s with 20 steps,
+    about 34 s with the default 50 (half with two threads). The stochastic
+    DDPM sampler puts more rows on their own tissue; the deterministic DDIM
+    sampler reaches a higher recall for few steps; guidance trades recall
+    for agreement; undertrained denoisers are under-dispersed and put rows
+    between tissues.
+
     Each denoising step's estimate of the clean row is clipped to the
     per-gene range of the training rows, so generated values never leave
     the range seen at fit (standardize the genes first, as for any sampler
@@ -319,7 +359,7 @@ class DDPMSampler(BaseGenerativeSampler):
         "n_timesteps": [Interval(Integral, 2, None, closed="left")],
         "prediction": [StrOptions({"x0", "v"})],
         "sampling": [StrOptions({"ddim", "ddpm"})],
-        "n_steps": [Interval(Integral, 1, None, closed="left"), None],
+        "n_steps": [Interval(Integral, 1, None, closed="left")],
         "guidance_scale": [Interval(Real, 0, None, closed="left")],
         "condition_dropout": [Interval(Real, 0, 1, closed="left")],
         "ema_decay": [Interval(Real, 0, 1, closed="left")],
@@ -333,18 +373,18 @@ class DDPMSampler(BaseGenerativeSampler):
         sampling_strategy="auto",
         *,
         random_state=None,
-        hidden_dim=1024,
+        hidden_dim=512,
         n_blocks=3,
         n_timesteps=1000,
         prediction="x0",
-        sampling="ddim",
-        n_steps=None,
+        sampling="ddpm",
+        n_steps=50,
         guidance_scale=1.0,
         condition_dropout=0.1,
         ema_decay=0.99,
         batch_size=128,
-        max_epochs=420,
-        lr=5e-4,
+        max_epochs=1200,
+        lr=1e-3,
         weight_decay=0.01,
         mode_balance="balanced",
         device="cpu",
@@ -396,7 +436,7 @@ class DDPMSampler(BaseGenerativeSampler):
         self.weight_decay = weight_decay
 
     def _validate_net_params(self):
-        if self.n_steps is not None and self.n_steps > self.n_timesteps:
+        if self.n_steps > self.n_timesteps:
             raise ValueError(
                 f"n_steps={self.n_steps} must be at most n_timesteps="
                 f"{self.n_timesteps}: the sampler visits each timestep at most once."
