@@ -122,11 +122,12 @@ class DiffusionNet(NeuralNet):
     Sampling (:meth:`generate`) starts from Gaussian noise and walks the
     timesteps of :func:`sampling_timesteps` with the DDIM update [2]_ with
     ``eta``: 0 is the deterministic DDIM sampler, 1 the ancestral DDPM
-    sampler [1]_ (on all ``n_timesteps`` steps, Ho et al.'s algorithm with
-    the posterior variance). At each step the estimate of the clean row is
-    clipped to the per-gene range of the training rows (buffers ``lower``
-    and ``upper`` of the denoiser, set when training starts), which keeps a
-    few early, poor estimates from throwing rows off the data's support.
+    sampler [1]_ (with ``n_steps = n_timesteps``, Ho et al.'s algorithm
+    with the posterior variance; fewer steps respace the chain). At each
+    step the estimate of the clean row is clipped to the per-gene range of
+    the training rows (buffers ``lower`` and ``upper`` of the denoiser, set
+    when training starts), which keeps a few early, poor estimates from
+    throwing rows off the data's support.
 
     The net diffuses standardized rows: when training first starts it
     stores each gene's training mean and standard deviation in the
@@ -157,9 +158,9 @@ class DiffusionNet(NeuralNet):
         Classifier-free guidance weight ``w`` of :meth:`generate`: the
         prediction is ``uncond + w * (cond - uncond)``; 1 uses the
         conditional prediction alone (one forward pass per step).
-    n_steps : int or None, default=None
-        Denoising steps of :meth:`generate`; None uses 20 when ``eta=0``
-        and all ``n_timesteps`` otherwise.
+    n_steps : int, default=50
+        Denoising steps of :meth:`generate` (at most ``n_timesteps`` are
+        used).
     eta : float, default=0.0
         Stochasticity of the sampler: 0 is DDIM, 1 is DDPM.
     precision : {'float32', 'bfloat16'}, default='float32'
@@ -221,7 +222,7 @@ class DiffusionNet(NeuralNet):
         ema_decay=0.999,
         condition_dropout=0.1,
         guidance_scale=1.0,
-        n_steps=None,
+        n_steps=50,
         eta=0.0,
         precision="float32",
         seed=None,
@@ -527,10 +528,8 @@ class DiffusionNet(NeuralNet):
         device = module.lower.device
         conditions = conditions.to(device=device, dtype=torch.float32)
         alpha_bar = cosine_alpha_bar(self.n_timesteps)
-        n_steps = self.n_steps
-        if n_steps is None:
-            n_steps = 20 if self.eta == 0 else self.n_timesteps
-        steps = sampling_timesteps(self.n_timesteps, min(n_steps, self.n_timesteps))
+        n_steps = min(int(self.n_steps), self.n_timesteps)
+        steps = sampling_timesteps(self.n_timesteps, n_steps)
         x = torch.randn(conditions.shape[0], module.n_features, device=device)
         for i, t in enumerate(steps):
             ab = float(alpha_bar[t])

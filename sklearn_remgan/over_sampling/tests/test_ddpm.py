@@ -131,7 +131,7 @@ def trained_toy_net():
 
 
 @pytest.mark.parametrize(
-    "eta, n_steps", [(0.0, None), (0.0, 5), (0.0, 1), (1.0, None), (1.0, 10)]
+    "eta, n_steps", [(0.0, 50), (0.0, 5), (0.0, 1), (1.0, 100), (1.0, 10)]
 )
 def test_ddim_and_ddpm_sampling(trained_toy_net, eta, n_steps):
     net, X, cond = trained_toy_net
@@ -252,7 +252,8 @@ def test_sampler_counts_modes_and_history(toy):
 
 
 @pytest.mark.parametrize(
-    "params", [{}, {"sampling": "ddpm", "n_steps": None}, {"prediction": "v"}]
+    "params",
+    [{}, {"sampling": "ddim"}, {"n_steps": 50}, {"prediction": "v"}],
 )
 def test_sampler_reproducible_and_pickles(toy, params):
     X, y, status = toy
