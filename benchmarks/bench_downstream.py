@@ -248,7 +248,8 @@ def _wanted(name, patterns):
     return not patterns or any(p.lower() in name.lower() for p in patterns)
 
 
-def run_low_data(args):
+def run_low_data(args, save=None):
+    """Rows of the low-data table; ``save(rows)`` runs after each row."""
     rows = []
     for name in args.datasets:
         X_all, y_all, cov_all, groups = fc.load_raw(name, args.data_dir)
@@ -287,6 +288,8 @@ def run_low_data(args):
                 "load_1min": fc.load_average(),
             }
             rows.append(row)
+            if save is not None:
+                save(rows)
             print(
                 f"{name:10s} {method:26s} {row['balanced_accuracy_mean']:.3f} "
                 f"+/- {row['balanced_accuracy_std']:.3f}  "
@@ -416,8 +419,16 @@ def main(argv=None):
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
     }
     if args.setting == "low-data":
-        rows = run_low_data(args)
         stem = f"bench_downstream_lowdata{args.tag}"
+
+        def save(rows):
+            text = markdown_low_data(rows, args, command)
+            (out / f"{stem}.json").write_text(
+                json.dumps({**meta, "rows": rows}, indent=2)
+            )
+            (out / f"{stem}.md").write_text(text)
+
+        rows = run_low_data(args, save)
         text = markdown_low_data(rows, args, command)
     else:
         rows = run(args)
