@@ -1,7 +1,7 @@
-"""Conditional WGAN-GP over-sampling and blind-spot diagnostics for expression data.
+"""Generative over-sampling and blind-spot diagnostics for expression data.
 
 The public estimators are re-exported here; the subpackages hold the rest:
-:mod:`sklearn_remgan.over_sampling` (the sampler), :mod:`sklearn_remgan.metrics`
+:mod:`sklearn_remgan.over_sampling` (the samplers), :mod:`sklearn_remgan.metrics`
 (precision/recall, REM, scorers), :mod:`sklearn_remgan.alignment` (OT alignment),
 :mod:`sklearn_remgan.diagnostics` (tables and figures), :mod:`sklearn_remgan.datasets`
 (simulator and loaders) and :mod:`sklearn_remgan.study` (the ``remgan study`` pipeline).
@@ -11,12 +11,20 @@ import importlib
 
 from sklearn_remgan._version import __version__
 
-__all__ = ["OTAligner", "PRScorer", "REMScorer", "WGANGPSampler", "__version__"]
+__all__ = [
+    "DDPMSampler",
+    "OTAligner",
+    "PRScorer",
+    "REMScorer",
+    "WGANGPSampler",
+    "__version__",
+]
 
 # Where each re-exported name lives. They are imported on first use, so that
 # `remgan --help` (and any import of a light submodule) does not load torch,
 # scikit-learn or pandas.
 _HOMES = {
+    "DDPMSampler": "sklearn_remgan.over_sampling",
     "OTAligner": "sklearn_remgan.alignment",
     "PRScorer": "sklearn_remgan.metrics",
     "REMScorer": "sklearn_remgan.metrics",

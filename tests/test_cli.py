@@ -139,6 +139,7 @@ def test_package_root_names():
     import sklearn_remgan
 
     assert sklearn_remgan.__all__ == [
+        "DDPMSampler",
         "OTAligner",
         "PRScorer",
         "REMScorer",
@@ -151,6 +152,9 @@ def test_package_root_names():
 
     assert sklearn_remgan.OTAligner is OTAligner
     assert sklearn_remgan.PRScorer is PRScorer
+    from sklearn_remgan.over_sampling import DDPMSampler
+
+    assert sklearn_remgan.DDPMSampler is DDPMSampler
     with pytest.raises(AttributeError, match="has no attribute 'DDPM'"):
         getattr(sklearn_remgan, "DDPM")
 

@@ -8,7 +8,7 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks as sklearn_parametrize_with_checks,
 )
 
-from sklearn_remgan.over_sampling import WGANGPSampler
+from sklearn_remgan.over_sampling import DDPMSampler, WGANGPSampler
 from sklearn_remgan.over_sampling._base import BaseGenerativeSampler
 
 # Tiny networks, one epoch: the checks test the API contract, not the model.
@@ -22,12 +22,26 @@ FAST_WGAN = {
     "n_critic": 1,
     "random_state": 0,
 }
+FAST_DDPM = {
+    "hidden_dim": 8,
+    "n_blocks": 1,
+    "n_timesteps": 20,
+    "n_steps": 3,
+    "max_epochs": 1,
+    "batch_size": 32,
+    "random_state": 0,
+}
 INIT_PARAMS = {
     WGANGPSampler: [
         FAST_WGAN,
         # Early stopping holds out rows and scores them: the contract holds too.
         {**FAST_WGAN, "max_epochs": 2, "early_stopping": True, "max_time": 60},
         {**FAST_WGAN, "pac": 2, "ema_decay": 0.9},
+    ],
+    DDPMSampler: [
+        FAST_DDPM,
+        {**FAST_DDPM, "max_epochs": 2, "early_stopping": True, "max_time": 60},
+        {**FAST_DDPM, "sampling": "ddim", "guidance_scale": 2.0},
     ],
 }
 

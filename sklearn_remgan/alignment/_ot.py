@@ -271,6 +271,72 @@ class OTAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             The fitted aligner.
         """
         ot = check_pot_support("OTAligner")
+        X, X_real, keys, keys_real = self._check_fit_inputs(
+            X, y, X_real, y_real, covariates, covariates_real
+        )
+
+        # None draws fresh entropy rather than sklearn's global RandomState, so
+        # the user's np.random stream is never advanced.
+        rng = (
+            np.random.RandomState()
+            if self.random_state is None
+            else check_random_state(self.random_state)
+        )
+        n_comp = choose_n_components(self.n_components, *X_real.shape)
+        self.rem_ = REM(n_components=n_comp).fit(X_real)
+        rem = np.asarray(self.rem_.score_samples(X), dtype=np.float64)
+
+        groups = _unique_keys(keys)
+        missing = sorted(set(groups) - set(keys_real), key=repr)
+        if missing:
+            raise ValueError(
+                f"OTAligner: no real rows for group(s) {_fmt(missing)} of the "
+                "generated rows; every generated class (and mode) needs real rows of "
+                "the same class to align to."
+            )
+        keys_arr = _key_index(keys, groups)
+        keys_real_arr = _key_index(keys_real, groups)
+
+        self.groups_ = groups
+        self.thresholds_, self.couplings_, self.methods_ = {}, {}, {}
+        self.n_selected_ = {}
+        self._sources, self._displacements = {}, {}
+        for g, key in enumerate(groups):
+            rows = np.flatnonzero(keys_arr == g)
+            sel, threshold = self._select_rows(rows, rem)
+            Z = self._target_rows(
+                X, X_real[keys_real_arr == g], rows, rem, threshold, key
+            )
+            S = X[sel].astype(np.float64)
+            Z = Z.astype(np.float64)
+            method, n_iter = self._resolve_method(S, Z)
+            # The solvers are called here (not in a helper) so that their
+            # warnings' stacklevel keeps pointing at the same frame.
+            if method == "minibatch":
+                G = self._solve_minibatch(ot, S, Z, key, n_iter, rng)
+            else:
+                G = self._solve(ot, S, Z, key, method, n_iter)
+            self.thresholds_[key] = float(threshold)
+            self.couplings_[key] = G
+            self.methods_[key] = method
+            self.n_selected_[key] = int(sel.size)
+            self._sources[key] = S
+            self._displacements[key] = _barycentre(G, S, Z) - S
+        self.classes_ = (
+            np.asarray(_unique_keys([k[0] for k in groups]), dtype=object)
+            if y is not None
+            else None
+        )
+        self._with_y = y is not None
+        self._with_covariates = covariates is not None
+        return self
+
+    def _check_fit_inputs(self, X, y, X_real, y_real, covariates, covariates_real):
+        """Validate the arrays of ``fit``; return them with one group key per row.
+
+        Without ``X_real``, ``X``, ``y`` and ``covariates`` stand for the real
+        rows too. Returns ``X, X_real, keys, keys_real``.
+        """
         if X_real is None:
             if y_real is not None or covariates_real is not None:
                 raise ValueError(
@@ -327,84 +393,43 @@ class OTAligner(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 "has nothing left to transport them to; use target='real' or "
                 "selection='rem'."
             )
+        return X, X_real, keys, keys_real
 
-        # None draws fresh entropy rather than sklearn's global RandomState, so
-        # the user's np.random stream is never advanced.
-        rng = (
-            np.random.RandomState()
-            if self.random_state is None
-            else check_random_state(self.random_state)
-        )
-        n_comp = choose_n_components(self.n_components, *X_real.shape)
-        self.rem_ = REM(n_components=n_comp).fit(X_real)
-        rem = np.asarray(self.rem_.score_samples(X), dtype=np.float64)
+    def _select_rows(self, rows, rem):
+        """The group's selected (lowest-REM) rows and its REM threshold."""
+        order = rows[np.argsort(rem[rows], kind="stable")]
+        if self.selection == "all":
+            n_sel = rows.size
+        else:
+            n_sel = min(rows.size, max(1, math.ceil(self.quantile * rows.size)))
+        sel = order[:n_sel]
+        threshold = np.inf if self.selection == "all" else rem[sel[-1]]
+        return sel, threshold
 
-        groups = _unique_keys(keys)
-        missing = sorted(set(groups) - set(keys_real), key=repr)
-        if missing:
+    def _target_rows(self, X, X_real_group, rows, rem, threshold, key):
+        """Transport target of a group: its real rows or its higher-REM rows."""
+        if self.target == "real":
+            return X_real_group
+        Z = X[rows[rem[rows] > threshold]]
+        if Z.shape[0] == 0:
             raise ValueError(
-                f"OTAligner: no real rows for group(s) {_fmt(missing)} of the "
-                "generated rows; every generated class (and mode) needs real rows of "
-                "the same class to align to."
+                f"OTAligner: group {_fmt([key])} has {rows.size} generated "
+                f"row(s) and quantile={self.quantile} selects all of them, "
+                "so target='generated' has no higher-REM rows to transport "
+                "to; lower quantile or use target='real'."
             )
-        keys_arr = _key_index(keys, groups)
-        keys_real_arr = _key_index(keys_real, groups)
+        return Z
 
-        max_iter = self.max_iter
-        self.groups_ = groups
-        self.thresholds_, self.couplings_, self.methods_ = {}, {}, {}
-        self.n_selected_ = {}
-        self._sources, self._displacements = {}, {}
-        for g, key in enumerate(groups):
-            rows = np.flatnonzero(keys_arr == g)
-            order = rows[np.argsort(rem[rows], kind="stable")]
-            if self.selection == "all":
-                n_sel = rows.size
-            else:
-                n_sel = min(rows.size, max(1, math.ceil(self.quantile * rows.size)))
-            sel = order[:n_sel]
-            threshold = np.inf if self.selection == "all" else rem[sel[-1]]
-            if self.target == "real":
-                Z = X_real[keys_real_arr == g]
-            else:
-                Z = X[rows[rem[rows] > threshold]]
-                if Z.shape[0] == 0:
-                    raise ValueError(
-                        f"OTAligner: group {_fmt([key])} has {rows.size} generated "
-                        f"row(s) and quantile={self.quantile} selects all of them, "
-                        "so target='generated' has no higher-REM rows to transport "
-                        "to; lower quantile or use target='real'."
-                    )
-            S = X[sel].astype(np.float64)
-            Z = Z.astype(np.float64)
-            method = self.method
-            if method == "auto":
-                big = max(S.shape[0], Z.shape[0]) > self.max_exact
-                method = "minibatch" if big else "emd"
-            n_iter = max_iter if max_iter is not None else _DEFAULT_MAX_ITER[method]
-            if method == "minibatch":
-                G = self._solve_minibatch(ot, S, Z, key, n_iter, rng)
-            else:
-                G = self._solve(ot, S, Z, key, method, n_iter)
-            mass = np.asarray(G.sum(axis=1)).ravel()
-            # A partial (non-converged) EMD plan may leave rows without mass:
-            # those rows keep a zero displacement instead of a NaN one.
-            safe = np.where(mass > 0, mass, 1.0)[:, None]
-            bary = np.where(mass[:, None] > 0, np.asarray(G @ Z) / safe, S)
-            self.thresholds_[key] = float(threshold)
-            self.couplings_[key] = G
-            self.methods_[key] = method
-            self.n_selected_[key] = int(n_sel)
-            self._sources[key] = S
-            self._displacements[key] = bary - S
-        self.classes_ = (
-            np.asarray(_unique_keys([k[0] for k in groups]), dtype=object)
-            if y is not None
-            else None
+    def _resolve_method(self, S, Z):
+        """The solver for a group (``'auto'`` resolved) and its iteration cap."""
+        method = self.method
+        if method == "auto":
+            big = max(S.shape[0], Z.shape[0]) > self.max_exact
+            method = "minibatch" if big else "emd"
+        n_iter = (
+            self.max_iter if self.max_iter is not None else _DEFAULT_MAX_ITER[method]
         )
-        self._with_y = y is not None
-        self._with_covariates = covariates is not None
-        return self
+        return method, n_iter
 
     def _solve(self, ot, S, Z, key, method, n_iter):
         """Dense coupling from ``ot.emd`` or ``ot.sinkhorn``, with our warnings."""
@@ -689,3 +714,12 @@ def _key_index(keys, groups):
 def _fmt(keys):
     """Group keys for messages: a bare label when there are no covariates."""
     return ", ".join(repr(k[0]) if len(k) == 1 else repr(k) for k in keys)
+
+
+def _barycentre(G, S, Z):
+    """Barycentric image ``sum_j G_ij z_j / sum_j G_ij`` of each source row."""
+    mass = np.asarray(G.sum(axis=1)).ravel()
+    # A partial (non-converged) EMD plan may leave rows without mass:
+    # those rows keep a zero displacement instead of a NaN one.
+    safe = np.where(mass > 0, mass, 1.0)[:, None]
+    return np.where(mass[:, None] > 0, np.asarray(G @ Z) / safe, S)

@@ -330,20 +330,14 @@ def make_expression(
     healthy    150
     Name: count, dtype: int64
     """
-    # numbers.Integral includes bool, which scikit-learn's Interval accepts.
-    for name, value in (
-        ("n_samples", n_samples),
-        ("n_genes", n_genes),
-        ("n_tissues", n_tissues),
-        ("n_modules", n_modules),
-        ("n_cancer_subtypes", n_cancer_subtypes),
-        ("block_size", block_size),
-    ):
-        if isinstance(value, bool | np.bool_):
-            raise TypeError(
-                f"The '{name}' parameter of make_expression must be an int, not a "
-                f"bool; got {value!r}."
-            )
+    _check_not_bool(
+        n_samples=n_samples,
+        n_genes=n_genes,
+        n_tissues=n_tissues,
+        n_modules=n_modules,
+        n_cancer_subtypes=n_cancer_subtypes,
+        block_size=block_size,
+    )
     weights = _check_weights(weights, n_tissues)
     if n_samples < n_tissues:
         raise ValueError(
@@ -351,18 +345,91 @@ def make_expression(
             f"{n_samples} < n_tissues={n_tissues}."
         )
     n_module_genes = round(module_fraction * n_genes)
+    n_modules = _check_n_modules(n_modules, n_module_genes)
+    ss_struct, ss_noise = _seed_sequence(random_state).spawn(2)
+    rng = np.random.default_rng(ss_struct)
+
+    # The draws below share one stream: their order is part of the output.
+    tissue_idx, cancer, subtype_idx = _draw_samples(
+        rng, n_samples, weights, cancer_fraction, n_cancer_subtypes
+    )
+    mu, level, gene_sd, loading, module_of_gene = _draw_genes(
+        rng, n_genes, n_tissues, noise, n_modules, n_module_genes
+    )
+    activity = _draw_activity(
+        rng,
+        tissue_idx,
+        cancer,
+        subtype_idx,
+        n_tissues=n_tissues,
+        n_modules=n_modules,
+        n_cancer_subtypes=n_cancer_subtypes,
+        cancer_spread=cancer_spread,
+    )
+    depth = rng.normal(0.0, _DEPTH_SD, n_samples).astype(np.float32)
+    row_sd = np.where(cancer == 1, cancer_noise, 1.0).astype(np.float32)
+    X = _fill_rows(
+        ss_noise,
+        n_genes,
+        gene_sd=gene_sd,
+        row_sd=row_sd,
+        activity=activity,
+        module_of_gene=module_of_gene,
+        loading=loading,
+        mu=mu,
+        depth=depth,
+        level=level,
+        level_row=tissue_idx + n_tissues * cancer,
+        floor=floor,
+        block_size=block_size,
+    )
+
+    names = np.asarray(_tissue_names(n_tissues), dtype=object)
+    y = names[tissue_idx]
+    width = max(5, len(str(n_samples - 1)))
+    sample_ids = pd.Index(
+        [f"sample_{i:0{width}d}" for i in range(n_samples)], name="sample_id"
+    )
+    if as_frame:
+        gwidth = max(5, len(str(n_genes - 1)))
+        genes = [f"gene_{j:0{gwidth}d}" for j in range(n_genes)]
+        X = pd.DataFrame(X, index=sample_ids, columns=genes, copy=False)
+        y = pd.Series(y, index=sample_ids, name="tissue")
+    if not return_covariates:
+        return X, y
+    covariates = _covariates(names, tissue_idx, cancer, subtype_idx, depth, sample_ids)
+    return X, y, covariates
+
+
+def _check_not_bool(**values):
+    """Reject bools for the integer parameters."""
+    # numbers.Integral includes bool, which scikit-learn's Interval accepts.
+    for name, value in values.items():
+        if isinstance(value, bool | np.bool_):
+            raise TypeError(
+                f"The '{name}' parameter of make_expression must be an int, not a "
+                f"bool; got {value!r}."
+            )
+
+
+def _check_n_modules(n_modules, n_module_genes):
+    """Resolve ``n_modules=None`` and check it against the number of module genes."""
     if n_modules is None:
-        n_modules = max(1, n_module_genes // _GENES_PER_MODULE) if n_module_genes else 0
-    elif n_modules > n_module_genes:
+        return max(1, n_module_genes // _GENES_PER_MODULE) if n_module_genes else 0
+    if n_modules > n_module_genes:
         raise ValueError(
             f"The 'n_modules' parameter of make_expression must be at most the "
             f"number of module genes, round(module_fraction * n_genes)="
             f"{n_module_genes}; got {n_modules}."
         )
-    ss_struct, ss_noise = _seed_sequence(random_state).spawn(2)
-    rng = np.random.default_rng(ss_struct)
+    return n_modules
 
-    # Samples: exact counts per tissue, status and subtype, then shuffled.
+
+def _draw_samples(rng, n_samples, weights, cancer_fraction, n_cancer_subtypes):
+    """Tissue, cancer status and subtype (-1: healthy) of each sample, shuffled.
+
+    The counts per tissue, status and subtype are exact; only the order is random.
+    """
     counts = _split_counts(n_samples, weights)
     if np.any(counts == 0):
         # Guarantee every tissue a sample, taken from the largest tissues.
@@ -387,9 +454,16 @@ def make_expression(
     tissue_idx = np.concatenate(tissue_idx).astype(np.intp)[order]
     cancer = np.concatenate(cancer).astype(np.int64)[order]
     subtype_idx = np.concatenate(subtype_idx).astype(np.intp)[order]
+    return tissue_idx, cancer, subtype_idx
 
-    # Genes: baselines, tissue- and cancer-specific levels, noise levels, module
-    # membership and loadings.
+
+def _draw_genes(rng, n_genes, n_tissues, noise, n_modules, n_module_genes):
+    """Per-gene baselines, tissue/tumour levels, noise sd, loadings and modules.
+
+    ``level`` has one row per (tissue, status): row ``t + c * n_tissues``.
+    ``module_of_gene`` is ``n_modules`` for genes outside every module (the
+    extra, all-zero activity column).
+    """
     mu = (
         rng.gamma(2.0, 1.6, n_genes) + rng.normal(_BASELINE_SHIFT, 0.8, n_genes)
     ).astype(np.float32)
@@ -403,16 +477,33 @@ def make_expression(
     H = (rng.random(shape_g) < _GENE_CANCER_ACTIVE) * rng.normal(
         0, _GENE_CANCER_EFFECT, shape_g
     )
-    level = np.concatenate([G, G + H]).astype(np.float32)  # row: t + c * n_tissues
+    level = np.concatenate([G, G + H]).astype(np.float32)
     gene_sd = (noise * rng.uniform(0.7, 1.3, n_genes)).astype(np.float32)
     loading = rng.uniform(0.6, 1.4, n_genes).astype(np.float32)
-    module_of_gene = np.full(n_genes, n_modules, dtype=np.intp)  # n_modules: none
+    module_of_gene = np.full(n_genes, n_modules, dtype=np.intp)
     if n_modules:
         blocks = np.array_split(np.arange(n_module_genes), n_modules)
         for m, genes in enumerate(blocks):
             module_of_gene[genes] = m
+    return mu, level, gene_sd, loading, module_of_gene
 
-    # Module activity per sample (n_samples x n_modules, small).
+
+def _draw_activity(
+    rng,
+    tissue_idx,
+    cancer,
+    subtype_idx,
+    *,
+    n_tissues,
+    n_modules,
+    n_cancer_subtypes,
+    cancer_spread,
+):
+    """Module activity per sample, ``(n_samples, n_modules + 1)`` float32.
+
+    The last column stays zero: it is the "module" of genes outside every module.
+    """
+    n_samples = tissue_idx.shape[0]
     shape_t = (n_tissues, n_modules)
     T = (rng.random(shape_t) < _TISSUE_ACTIVE) * rng.normal(0, _TISSUE_EFFECT, shape_t)
     C = (rng.random(n_modules) < _CANCER_SHARED) * rng.normal(
@@ -429,16 +520,37 @@ def make_expression(
         + cancer[:, None] * (C + S[tissue_idx, np.maximum(subtype_idx, 0)])
         + spread[:, None] * _MODULE_SD * rng.standard_normal((n_samples, n_modules))
     )
-    depth = rng.normal(0.0, _DEPTH_SD, n_samples).astype(np.float32)
-    row_sd = np.where(cancer == 1, cancer_noise, 1.0).astype(np.float32)
-    level_row = tissue_idx + n_tissues * cancer
+    return activity
 
+
+def _fill_rows(
+    ss_noise,
+    n_genes,
+    *,
+    gene_sd,
+    row_sd,
+    activity,
+    module_of_gene,
+    loading,
+    mu,
+    depth,
+    level,
+    level_row,
+    floor,
+    block_size,
+):
+    """Assemble the float32 expression matrix block by block.
+
+    Noise, module term, baseline, sample offset, tissue/tumour level and floor,
+    as in the Notes of ``make_expression``.
+    """
     # Each row has its own noise stream (seeded from the SeedSequence), so the
     # data do not depend on block_size; torch's vectorised normal sampler is
     # about 2.5x faster than numpy's here, and a private Generator leaves the
     # global torch RNG alone.
     import torch
 
+    n_samples = row_sd.shape[0]
     row_seeds = ss_noise.generate_state(n_samples, dtype=np.uint64)
     noise_gen = torch.Generator()
     X = np.empty((n_samples, n_genes), dtype=np.float32)
@@ -450,6 +562,7 @@ def make_expression(
         for i in range(start, stop):
             noise_gen.manual_seed(int(row_seeds[i]))
             torch.randn(n_genes, generator=noise_gen, out=torch.from_numpy(X[i]))
+        # In-place float32 steps: one block-sized buffer, no full-size temporaries.
         Xb *= gene_sd
         Xb *= row_sd[start:stop, None]
         np.take(activity[start:stop], module_of_gene, axis=1, out=tmp)
@@ -459,27 +572,18 @@ def make_expression(
         Xb += tmp
         Xb += level[level_row[start:stop]]
         np.maximum(Xb, lift, out=Xb)
+    return X
 
-    names = np.asarray(_tissue_names(n_tissues), dtype=object)
-    y = names[tissue_idx]
-    width = max(5, len(str(n_samples - 1)))
-    sample_ids = pd.Index(
-        [f"sample_{i:0{width}d}" for i in range(n_samples)], name="sample_id"
-    )
-    if as_frame:
-        gwidth = max(5, len(str(n_genes - 1)))
-        genes = [f"gene_{j:0{gwidth}d}" for j in range(n_genes)]
-        X = pd.DataFrame(X, index=sample_ids, columns=genes, copy=False)
-        y = pd.Series(y, index=sample_ids, name="tissue")
-    if not return_covariates:
-        return X, y
+
+def _covariates(names, tissue_idx, cancer, subtype_idx, depth, sample_ids):
+    """The per-sample covariates DataFrame returned with ``return_covariates``."""
     status = np.where(cancer == 1, "cancer", "healthy").astype(object)
     subtype = np.where(
         cancer == 1, np.char.add("S", (subtype_idx + 1).astype(str)), "healthy"
     ).astype(object)
     mode = names[tissue_idx] + "/" + status
     mode = np.where(cancer == 1, mode + "/" + subtype, mode)
-    covariates = pd.DataFrame(
+    return pd.DataFrame(
         {
             "tissue": names[tissue_idx],
             "cancer": cancer,
@@ -490,4 +594,3 @@ def make_expression(
         },
         index=sample_ids,
     )
-    return X, y, covariates

@@ -149,11 +149,13 @@ class BaseGenerativeSampler(BaseOverSampler):
       from ``'auto'``; the net must take this parameter), ``max_epochs`` and
       ``verbose`` on it and appends its own callbacks (checkpoints,
       validation score, time limit);
-    - its docstring (and, when its net holds more than one module or
-      optimizer, the class attribute ``_checkpoint_files``, the skorch
-      ``f_*`` file names saved in ``checkpoint_dir``; when the model needs
-      more than one row per class, ``_min_class_rows`` and
-      ``_min_class_rows_reason``).
+    - its docstring, decorated with ``@Substitution(**BASE_DOCSTRINGS)``
+      (``_docstrings.py``), which describes the options of this base once,
+      through placeholders such as ``{n_jobs}``;
+    - when its net holds more than one module or optimizer, the class
+      attribute ``_checkpoint_files``, the skorch ``f_*`` file names saved
+      in ``checkpoint_dir``; when the model needs more than one row per
+      class, ``_min_class_rows`` and ``_min_class_rows_reason``.
 
     **Early stopping and time limit** (``early_stopping``,
     ``validation_fraction``, ``validation_interval``, ``n_iter_no_change``,

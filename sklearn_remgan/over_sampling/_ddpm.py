@@ -3,23 +3,24 @@
 from numbers import Integral, Real
 from typing import ClassVar
 
-from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import Substitution
 
 from sklearn_remgan.over_sampling._base import BaseGenerativeSampler
 from sklearn_remgan.over_sampling._denoiser import Denoiser
 from sklearn_remgan.over_sampling._diffusion import DiffusionNet
-from sklearn_remgan.utils._sklearn_compat import (
-    Interval,
-    StrOptions,
-    _random_state_docstring,
-)
+from sklearn_remgan.over_sampling._docstrings import sampler_docstrings
+from sklearn_remgan.utils._sklearn_compat import Interval, StrOptions
+
+#: skorch ``f_*`` argument -> checkpoint file name.
+_CHECKPOINT_FILES = {
+    "f_params": "average.pt",
+    "f_denoiser": "denoiser.pt",
+    "f_optimizer": "optimizer.pt",
+    "f_history": "history.json",
+}
 
 
-@Substitution(
-    sampling_strategy=BaseOverSampler._sampling_strategy_docstring,
-    random_state=_random_state_docstring,
-)
+@Substitution(**sampler_docstrings(_CHECKPOINT_FILES))
 class DDPMSampler(BaseGenerativeSampler):
     """Over-sample with a conditional denoising diffusion model.
 
@@ -105,158 +106,18 @@ class DDPMSampler(BaseGenerativeSampler):
     weight_decay : float, default=0.01
         AdamW weight decay.
 
-    mode_balance : {{'balanced', 'proportional'}} or dict, default='balanced'
-        How the rows generated for a class are split over its modes (the
-        combinations of covariate values seen with that class):
-
-        - ``'balanced'``: into the smallest modes first, so that the modes of
-          each class end as equal in size as the budget allows (water
-          filling);
-        - ``'proportional'``: in the proportions of the training data;
-        - dict ``{{(label, value, ...): count}}`` (``label`` alone without
-          covariates): exact counts; for each class named, its counts must sum
-          to the class's count in ``sampling_strategy_``; classes not named
-          are balanced.
-
-        Without covariates each class is a single mode.
-
-    device : {{'cpu', 'cuda', 'auto'}}, default='cpu'
-        Where to train and sample; ``'auto'`` picks CUDA when available.
-        Resolved at fit into ``device_``.
-
-    precision : {{'float32', 'bfloat16', 'auto'}}, default='float32'
-        ``'bfloat16'`` trains under ``torch.autocast`` with bfloat16;
-        sampling is float32. It is faster only on hardware with bf16 matrix
-        units (CPUs with AVX512-BF16 or AMX, GPUs of compute capability 8
-        and above); elsewhere bf16 is emulated and several times slower than
-        float32. ``'auto'`` picks bfloat16 where the training device has such
-        units and float32 elsewhere (resolved at fit into ``precision_``);
-        results then depend on the machine.
-
-    n_jobs : int, default=None
-        Number of torch threads used to train and to sample, set for the
-        call and restored afterwards; ``-1`` means all the cores available
-        to the process. None takes 1 in a thread other than the main one
-        and otherwise torch's current setting, capped at the available cores
-        (details under :class:`~sklearn_remgan.over_sampling.WGANGPSampler`).
-
-    verbose : int, default=0
-        0 prints nothing; 1 shows one progress bar over the epochs with the
-        last epoch's loss; 2 or more shows skorch's per-epoch bar over the
-        batches and a table row per epoch.
-
-    checkpoint_dir : str or path-like, default=None
-        Directory where the weight average, the trained denoiser, the
-        optimizer and the history are saved after every epoch (files
-        ``average.pt``, ``denoiser.pt``, ``optimizer.pt``, ``history.json``).
-        It is created if missing; fitting refuses to start if any of these
-        files already exists there or if it is the working directory. None
-        saves nothing.
-
-    resume_from : str or path-like, default=None
-        A ``checkpoint_dir`` of an earlier fit on the same data and with the
-        same architecture: its weights, optimizer state and history are
-        loaded and training continues up to ``max_epochs`` epochs in total.
-
-    aligner : estimator or None, default=None
-        Post-hoc aligner of generated rows (e.g.
-        :class:`~sklearn_remgan.OTAligner`), cloned into ``aligner_`` and
-        fitted on a generated pool at fit; every generated batch then goes
-        through ``aligner_.transform``.
-
-    keep_training_data : bool, default=True
-        Keep the training rows as ``X_fit_`` (and their labels as ``y_fit_``),
-        for :class:`~sklearn_remgan.REMScorer`; False saves one copy of the
-        training matrix.
-
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training rows and stop when
-        the generated rows stop getting closer to them; the weight average
-        at the best validation score is kept. See Notes.
-
-    validation_fraction : float, default=0.1
-        Share of the rows of every mode (label x covariate values) held out
-        for validation with ``early_stopping``, at least one per mode; a mode
-        with a single row is refused. Ignored without ``early_stopping``.
-
-    validation_interval : int, default=10
-        Epochs between two validation scores (the last epoch is always
-        scored). Each score samples the validation rows with ``n_steps``
-        denoising steps.
-
-    n_iter_no_change : int, default=5
-        Validation scores in a row without an improvement of more than
-        ``tol`` that stop training (so at most ``n_iter_no_change *
-        validation_interval`` epochs without progress).
-
-    tol : float, default=1e-3
-        Least improvement of the validation score that counts as progress.
-
-    max_time : float, default=None
-        Wall-clock budget of training in seconds: training ends after the
-        epoch during which it is spent, with or without ``early_stopping``
-        (then the best weights scored so far are kept). None sets no limit.
-        A time limit makes the number of epochs, hence the result, depend on
-        the machine's speed.
+    {base_parameters}
 
     Attributes
     ----------
-    sampling_strategy_ : dict
-        Number of rows to generate per class.
-
-    classes_ : ndarray of shape (n_classes,)
-        Class labels seen at fit.
-
-    covariate_names_ : list of str
-        Names of the covariates; empty without covariates.
-
-    covariate_categories_ : list of ndarray
-        Sorted categories of each covariate.
-
-    modes_ : pandas.DataFrame
-        One row per mode seen at fit: ``label``, one column per covariate,
-        ``n_real`` and ``n_generated``.
-
-    device_ : str
-        Device the denoiser was trained on.
-
-    dtype_ : numpy.dtype
-        dtype of the training rows; :meth:`sample` returns rows in it.
+    {fitted_attributes}
 
     net_ : DiffusionNet
         The trained skorch net: ``net_.module_`` is the weight average that
         generates, ``net_.denoiser_`` the trained denoiser, and
         ``net_.history`` holds the per-epoch ``diffusion_loss``.
 
-    n_iter_ : int
-        Epochs trained (including those of a resumed checkpoint).
-
-    best_epoch_ : int
-        Epoch whose weight average ``net_.module_`` holds: the best
-        validation score with ``early_stopping``, otherwise the last epoch.
-
-    best_validation_score_ : float or None
-        Best validation score (None without ``early_stopping``).
-
-    aligner_ : estimator
-        The fitted clone of ``aligner`` (only when ``aligner`` is given).
-
-    X_fit_ : ndarray of shape (n_samples, n_features)
-        The training rows (only with ``keep_training_data=True``).
-
-    y_fit_ : ndarray of shape (n_samples,)
-        Their labels (only with ``keep_training_data=True``).
-
-    random_state_ : numpy.random.RandomState
-        Source of the noise drawn by :meth:`sample` (advanced at each call),
-        seeded from ``random_state`` at fit.
-
-    n_features_in_ : int
-        Number of features seen at fit.
-
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of the features seen at fit, when X is a DataFrame with string
-        column names.
+    {training_attributes}
 
     See Also
     --------
@@ -265,17 +126,13 @@ class DDPMSampler(BaseGenerativeSampler):
 
     Notes
     -----
-    Covariates reach :meth:`fit_resample` as the ``covariates`` argument; in a
-    pipeline or a search they are routed with scikit-learn's metadata routing
-    (``sampler.set_fit_resample_request(covariates=True)``).
+    {covariates_note}
 
-    With ``early_stopping``, the validation score is the F1 of
-    :func:`~sklearn_remgan.metrics.precision_recall` between the validation
-    rows and rows generated under their conditions from the same noise at
-    every score, recorded as ``valid_score`` in ``net_.history`` (as for
-    :class:`~sklearn_remgan.over_sampling.WGANGPSampler`). The diffusion loss
-    is no guide to when to stop: it is dominated by the noisiest timesteps
-    and keeps falling slowly while sample quality has stopped improving.
+    {early_stopping_note}
+
+    The diffusion loss is no guide to when to stop: it is dominated by the
+    noisiest timesteps and keeps falling slowly while sample quality has
+    stopped improving.
 
     **Measured** on ``tcga_tumor_normal_11`` as the fidelity benchmark does
     (label tissue, covariate status, split by patient, 962 training / 242
@@ -316,9 +173,7 @@ class DDPMSampler(BaseGenerativeSampler):
     the range seen at fit (standardize the genes first, as for any sampler
     here).
 
-    The same ``random_state`` gives the same denoiser and rows, also after a
-    pickle round trip; torch is seeded inside :func:`torch.random.fork_rng`,
-    so the global numpy and torch generators are left untouched.
+    {reproducibility_note}
 
     References
     ----------
@@ -333,7 +188,7 @@ class DDPMSampler(BaseGenerativeSampler):
     --------
     >>> from collections import Counter
     >>> import numpy as np
-    >>> from sklearn_remgan.over_sampling._ddpm import DDPMSampler
+    >>> from sklearn_remgan.over_sampling import DDPMSampler
     >>> rng = np.random.RandomState(0)
     >>> X = rng.randn(60, 8).astype(np.float32)
     >>> y = np.array(["a"] * 40 + ["b"] * 20)
@@ -348,12 +203,7 @@ class DDPMSampler(BaseGenerativeSampler):
     ((3, 8), ['b', 'b', 'b'])
     """
 
-    _checkpoint_files: ClassVar[dict] = {
-        "f_params": "average.pt",
-        "f_denoiser": "denoiser.pt",
-        "f_optimizer": "optimizer.pt",
-        "f_history": "history.json",
-    }
+    _checkpoint_files: ClassVar[dict] = _CHECKPOINT_FILES
 
     _parameter_constraints: ClassVar[dict] = {
         **BaseGenerativeSampler._parameter_constraints,

@@ -1,17 +1,13 @@
 """Gaussian diffusion: noise schedule, skorch training net, DDPM and DDIM sampling."""
 
-import contextlib
 import copy
 import math
 
 import numpy as np
 import torch
-from skorch import NeuralNet
-from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog, ProgressBar
 
-from sklearn_remgan.over_sampling._callbacks import EpochProgressBar
 from sklearn_remgan.over_sampling._denoiser import Denoiser
-from sklearn_remgan.over_sampling._net import _fused_adam_kwargs
+from sklearn_remgan.over_sampling._net_base import GenerativeNet, _fused_adam_kwargs
 
 #: Per-batch values recorded by ``train_step`` and averaged per epoch.
 HISTORY_KEYS = ("diffusion_loss",)
@@ -97,7 +93,7 @@ def sampling_timesteps(n_timesteps, n_steps):
     ].copy()
 
 
-class DiffusionNet(NeuralNet):
+class DiffusionNet(GenerativeNet):
     """A skorch ``NeuralNet`` training a conditional Gaussian diffusion model.
 
     The net fits a :class:`Denoiser` to undo the forward process of
@@ -212,6 +208,9 @@ class DiffusionNet(NeuralNet):
     ((4, 5), 2)
     """
 
+    history_keys = HISTORY_KEYS
+    progress_desc = "DDPM"
+
     def __init__(
         self,
         module=Denoiser,
@@ -230,13 +229,11 @@ class DiffusionNet(NeuralNet):
         train_split=None,
         **kwargs,
     ):
-        # Shuffle every epoch; equal batches keep the step count per epoch fixed.
-        kwargs.setdefault("iterator_train__shuffle", True)
-        kwargs.setdefault("iterator_train__drop_last", True)
-        kwargs.setdefault("verbose", 0)
         super().__init__(
             module,
             criterion,
+            precision=precision,
+            seed=seed,
             optimizer=optimizer,
             train_split=train_split,
             **kwargs,
@@ -248,26 +245,6 @@ class DiffusionNet(NeuralNet):
         self.guidance_scale = guidance_scale
         self.n_steps = n_steps
         self.eta = eta
-        self.precision = precision
-        self.seed = seed
-
-    @property
-    def _default_callbacks(self):
-        callbacks = [("epoch_timer", EpochTimer())]
-        callbacks += [
-            (key, PassthroughScoring(name=key, on_train=True)) for key in HISTORY_KEYS
-        ]
-        if self.verbose == 1:
-            callbacks += [("progress_bar", EpochProgressBar(HISTORY_KEYS, desc="DDPM"))]
-        elif self.verbose:
-            callbacks += [
-                ("progress_bar", ProgressBar(postfix_keys=list(HISTORY_KEYS))),
-                (
-                    "print_log",
-                    PrintLog(keys_ignored=[f"{k}_best" for k in HISTORY_KEYS]),
-                ),
-            ]
-        return callbacks
 
     # ------------------------------------------------------------ components
     def initialize_module(self):
@@ -311,29 +288,6 @@ class DiffusionNet(NeuralNet):
         kwargs = _fused_adam_kwargs(self.optimizer, kwargs, self.denoiser_)
         self.optimizer_ = self.optimizer(*args, **kwargs)
         return self
-
-    def get_params_for(self, prefix):
-        """Init parameters of ``prefix``; training batches get a seeded shuffle.
-
-        For ``"iterator_train"`` with ``seed`` set and no
-        ``iterator_train__generator`` given, a fresh ``torch.Generator``
-        seeded with ``seed`` is added (as in :class:`WGANGPNet`).
-
-        Parameters
-        ----------
-        prefix : str
-            Name of the attribute whose parameters are collected.
-
-        Returns
-        -------
-        params : dict
-            The parameters given as ``prefix__name``.
-        """
-        params = super().get_params_for(prefix)
-        if prefix == "iterator_train" and self.seed is not None:
-            if "generator" not in params:
-                params["generator"] = torch.Generator().manual_seed(int(self.seed))
-        return params
 
     # -------------------------------------------------------------- schedule
     def _alpha_bar(self, device):
@@ -398,20 +352,6 @@ class DiffusionNet(NeuralNet):
             module.lower.copy_(lower)
             module.upper.copy_(upper)
 
-    def _autocast(self):
-        if self.precision == "bfloat16":
-            device_type = torch.device(self.device).type
-            return torch.autocast(device_type=device_type, dtype=torch.bfloat16)
-        return contextlib.nullcontext()
-
-    def _check_finite(self, loss):
-        if not torch.isfinite(loss):
-            raise FloatingPointError(
-                f"Diffusion training diverged: the loss is {loss.item()} at epoch "
-                f"{len(self.history)}. Try a lower learning rate or standardized "
-                "input."
-            )
-
     def _update_average(self):
         self.ema_steps_ += 1
         decay = min(self.ema_decay, (1 + self.ema_steps_) / (10 + self.ema_steps_))
@@ -460,32 +400,13 @@ class DiffusionNet(NeuralNet):
         with self._autocast():
             out = self.denoiser_(x_t, t, condition)
         loss = self.get_loss(out.float(), target, X=x_t, training=True)
-        self._check_finite(loss.detach())
+        self._check_finite("diffusion loss", loss)
         self.optimizer_.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer_.step()
         self._update_average()
         self.history.record_batch("diffusion_loss", loss.item())
         return {"loss": loss.detach(), "y_pred": None}
-
-    def validation_step(self, batch, **fit_params):
-        """Not supported: the net trains on all rows (``train_split=None``).
-
-        Parameters
-        ----------
-        batch : tuple of torch.Tensor
-            Unused.
-        **fit_params : dict
-            Unused.
-
-        Raises
-        ------
-        NotImplementedError
-            Always; keep ``train_split=None``.
-        """
-        raise NotImplementedError(
-            "DiffusionNet has no validation step; keep train_split=None."
-        )
 
     # -------------------------------------------------------------- sampling
     def _clean_estimate(self, module, x, t, ab, condition):

@@ -3,10 +3,7 @@
 import contextlib
 
 import torch
-from skorch import NeuralNet
-from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog, ProgressBar
 
-from sklearn_remgan.over_sampling._callbacks import EpochProgressBar
 from sklearn_remgan.over_sampling._losses import (
     WassersteinLoss,
     critic_objective,
@@ -14,34 +11,10 @@ from sklearn_remgan.over_sampling._losses import (
     gradient_penalty,
 )
 from sklearn_remgan.over_sampling._modules import Critic
-
-_TORCH_VERSION = tuple(int(v) for v in torch.__version__.split(".")[:2])
+from sklearn_remgan.over_sampling._net_base import GenerativeNet, _fused_adam_kwargs
 
 #: Per-batch values recorded by ``train_step`` and averaged per epoch.
 HISTORY_KEYS = ("critic_loss", "generator_loss", "gradient_penalty", "wasserstein")
-
-
-def _fused_adam_kwargs(optimizer, kwargs, module):
-    """Ask Adam for its fused kernel unless the user chose an implementation.
-
-    The update is the same arithmetic; the default per-tensor loop makes about
-    ten passes over memory per step. On CPU it took 128 ms per step for one
-    512 x 32,043 layer against 10 ms fused (one thread), and each net has such
-    a layer: a quarter of the step at 32k genes (benchmarks/bench_training.py).
-    Fused CPU kernels exist from torch 2.4; older versions keep the default.
-    """
-    if (
-        optimizer not in (torch.optim.Adam, torch.optim.AdamW)
-        or "fused" in kwargs
-        or "foreach" in kwargs
-        or kwargs.get("differentiable")  # not supported by the fused kernel
-        or _TORCH_VERSION < (2, 4)
-    ):
-        return kwargs
-    devices = {p.device.type for p in module.parameters()}
-    if devices and devices <= {"cpu", "cuda"}:
-        kwargs = {**kwargs, "fused": True}
-    return kwargs
 
 
 def _fused_layout(critic):
@@ -61,7 +34,7 @@ def _fused_layout(critic):
     )
 
 
-class WGANGPNet(NeuralNet):
+class WGANGPNet(GenerativeNet):
     """A skorch ``NeuralNet`` training a conditional WGAN-GP.
 
     The generator is the net's ``module_`` (optimised by ``optimizer_``); the
@@ -178,6 +151,13 @@ class WGANGPNet(NeuralNet):
     (2, True)
     """
 
+    history_keys = HISTORY_KEYS
+    progress_desc = "WGAN-GP"
+    divergence_hint = (
+        "Try lower learning rates (lr_generator, lr_critic), a larger gp_weight, "
+        "precision='float32', or standardized input."
+    )
+
     def __init__(
         self,
         module,
@@ -196,13 +176,11 @@ class WGANGPNet(NeuralNet):
         train_split=None,
         **kwargs,
     ):
-        # Shuffle every epoch; drop the last incomplete batch so a batch of
-        # one row never reaches the generator's batch norm.
-        kwargs.setdefault("iterator_train__shuffle", True)
-        kwargs.setdefault("iterator_train__drop_last", True)
         super().__init__(
             module,
             criterion,
+            precision=precision,
+            seed=seed,
             optimizer=optimizer,
             train_split=train_split,
             **kwargs,
@@ -214,27 +192,6 @@ class WGANGPNet(NeuralNet):
         self.latent_dim = latent_dim
         self.pac = pac
         self.ema_decay = ema_decay
-        self.precision = precision
-        self.seed = seed
-
-    @property
-    def _default_callbacks(self):
-        callbacks = [("epoch_timer", EpochTimer())]
-        callbacks += [
-            (key, PassthroughScoring(name=key, on_train=True)) for key in HISTORY_KEYS
-        ]
-        if self.verbose == 1:
-            keys = (*HISTORY_KEYS, "valid_score")
-            callbacks += [("progress_bar", EpochProgressBar(keys))]
-        elif self.verbose:
-            callbacks += [
-                ("progress_bar", ProgressBar(postfix_keys=list(HISTORY_KEYS))),
-                (
-                    "print_log",
-                    PrintLog(keys_ignored=[f"{k}_best" for k in HISTORY_KEYS]),
-                ),
-            ]
-        return callbacks
 
     def initialize_module(self):
         """Build the generator ``module_`` and the critic ``critic_``."""
@@ -272,39 +229,6 @@ class WGANGPNet(NeuralNet):
         kwargs = _fused_adam_kwargs(self.critic_optimizer, kwargs, self.critic_)
         self.critic_optimizer_ = self.critic_optimizer(*args, **kwargs)
         return self
-
-    def get_params_for(self, prefix):
-        """Init parameters of ``prefix``; training batches get a seeded shuffle.
-
-        For ``"iterator_train"`` with ``seed`` set and no
-        ``iterator_train__generator`` given, a fresh ``torch.Generator``
-        seeded with ``seed`` is added, so that each fit shuffles its batches
-        the same way whatever torch's global generator holds. skorch's
-        :meth:`~skorch.NeuralNet.get_iterator` asks for these parameters once
-        per fit, so the generator runs on across the epochs of a fit.
-
-        Parameters
-        ----------
-        prefix : str
-            Name of the attribute whose parameters are collected (e.g.
-            ``"module"``, ``"iterator_train"``).
-
-        Returns
-        -------
-        params : dict
-            The parameters given as ``prefix__name``.
-        """
-        params = super().get_params_for(prefix)
-        if prefix == "iterator_train" and self.seed is not None:
-            if "generator" not in params:
-                params["generator"] = torch.Generator().manual_seed(int(self.seed))
-        return params
-
-    def _autocast(self):
-        if self.precision == "bfloat16":
-            device_type = torch.device(self.device).type
-            return torch.autocast(device_type=device_type, dtype=torch.bfloat16)
-        return contextlib.nullcontext()
 
     def _noise(self, n, device):
         return torch.randn(n, self.latent_dim, device=device)
@@ -413,16 +337,6 @@ class WGANGPNet(NeuralNet):
         previous = sum(e.get("train_batch_count", 0) for e in self.history[:-1])
         return previous + len(self.history[-1]["batches"]) - 1
 
-    def _check_finite(self, name, value):
-        value = value.detach()
-        if not torch.isfinite(value):
-            epoch = len(self.history)
-            raise FloatingPointError(
-                f"WGAN-GP training diverged: the {name} is {value.item()} at epoch "
-                f"{epoch}. Try lower learning rates (lr_generator, lr_critic), a "
-                "larger gp_weight, precision='float32', or standardized input."
-            )
-
     def train_step(self, batch, **fit_params):
         """One critic update, plus one generator update every ``n_critic`` batches.
 
@@ -509,24 +423,3 @@ class WGANGPNet(NeuralNet):
                 self._update_ema()
             self.history.record_batch("generator_loss", g_loss.item())
         return {"loss": loss.detach(), "y_pred": None}
-
-    def validation_step(self, batch, **fit_params):
-        """Not supported: a GAN has no validation loss (``train_split=None``).
-
-        Parameters
-        ----------
-        batch : tuple of torch.Tensor
-            ``(real, condition)`` from the validation loader, as in
-            :meth:`train_step`; never used.
-        **fit_params : dict
-            Extra arguments of ``fit``, accepted for compatibility with
-            :meth:`skorch.NeuralNet.validation_step`; unused.
-
-        Raises
-        ------
-        NotImplementedError
-            Always; keep ``train_split=None``.
-        """
-        raise NotImplementedError(
-            "WGANGPNet has no validation step; keep train_split=None."
-        )

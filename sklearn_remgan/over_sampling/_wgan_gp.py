@@ -4,13 +4,13 @@ from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import Substitution
 
 from sklearn_remgan.over_sampling._base import BaseGenerativeSampler
+from sklearn_remgan.over_sampling._docstrings import sampler_docstrings
 from sklearn_remgan.over_sampling._modules import Critic, Generator
 from sklearn_remgan.over_sampling._net import WGANGPNet
-from sklearn_remgan.utils._sklearn_compat import Interval, _random_state_docstring
+from sklearn_remgan.utils._sklearn_compat import Interval
 
 #: The reference paper's settings (see :meth:`WGANGPSampler.paper`).
 PAPER_SETTINGS = {
@@ -31,10 +31,17 @@ PAPER_SETTINGS = {
 }
 
 
-@Substitution(
-    sampling_strategy=BaseOverSampler._sampling_strategy_docstring,
-    random_state=_random_state_docstring,
-)
+#: skorch ``f_*`` argument -> checkpoint file name.
+_CHECKPOINT_FILES = {
+    "f_params": "generator.pt",
+    "f_critic": "critic.pt",
+    "f_optimizer": "optimizer.pt",
+    "f_critic_optimizer": "critic_optimizer.pt",
+    "f_history": "history.json",
+}
+
+
+@Substitution(**sampler_docstrings(_CHECKPOINT_FILES))
 class WGANGPSampler(BaseGenerativeSampler):
     """Over-sample with a conditional Wasserstein GAN with gradient penalty.
 
@@ -108,142 +115,11 @@ class WGANGPSampler(BaseGenerativeSampler):
         ``net_.module_`` at the end of training and scored by early
         stopping). None (the paper) keeps the last weights.
 
-    mode_balance : {{'balanced', 'proportional'}} or dict, default='balanced'
-        How the rows generated for a class are split over its modes (the
-        combinations of covariate values seen with that class):
-
-        - ``'balanced'``: into the smallest modes first, so that the modes of
-          each class end as equal in size as the budget allows (water
-          filling);
-        - ``'proportional'``: in the proportions of the training data;
-        - dict ``{{(label, value, ...): count}}`` (``label`` alone without
-          covariates): exact counts; for each class named, its counts must sum
-          to the class's count in ``sampling_strategy_``; classes not named
-          are balanced.
-
-        Without covariates each class is a single mode.
-
-    device : {{'cpu', 'cuda', 'auto'}}, default='cpu'
-        Where to train; ``'auto'`` picks CUDA when available. Resolved at fit
-        into ``device_``.
-
-    precision : {{'float32', 'bfloat16', 'auto'}}, default='float32'
-        ``'bfloat16'`` trains under ``torch.autocast`` with bfloat16;
-        sampling is float32. It is faster only on hardware with bf16 matrix
-        units (CPUs with AVX512-BF16 or AMX, GPUs of compute capability 8
-        and above); elsewhere bf16 is emulated and several times slower than
-        float32. ``'auto'`` picks bfloat16 where the training device has such
-        units and float32 elsewhere (resolved at fit into ``precision_``);
-        results then depend on the machine. Measured on an AMD EPYC CPU with
-        AVX512-BF16 (one thread, 962 x 2,000, defaults): 1.04 s per epoch in
-        float32, 0.47 s in bfloat16
-        (``benchmarks/bench_precision_threads.py``).
-
-    n_jobs : int, default=None
-        Number of torch threads used to train and to sample, set for the
-        call and restored afterwards; ``-1`` means all the cores available
-        to the process. None takes 1 in a thread other than the main one
-        (joblib's threading backend, threaded dask workers) and otherwise
-        torch's current setting, which follows ``OMP_NUM_THREADS`` (set to
-        cores // k in the process workers of ``GridSearchCV(n_jobs=k)`` and
-        to 1 by dask's nanny), capped at the available cores; so parallel
-        fits share the cores rather than oversubscribe them.
-
-    verbose : int, default=0
-        0 prints nothing; 1 shows one progress bar over the epochs with the
-        last epoch's losses (critic, generator, gradient penalty, Wasserstein
-        estimate); 2 or more shows skorch's per-epoch bar over the batches and
-        a table row per epoch.
-
-    checkpoint_dir : str or path-like, default=None
-        Directory where the generator, critic, optimizers and history are
-        saved after every epoch (files ``generator.pt``, ``critic.pt``,
-        ``optimizer.pt``, ``critic_optimizer.pt``, ``history.json``). It is
-        created if missing; fitting refuses to start if any of these files
-        already exists there or if it is the working directory. None saves
-        nothing.
-
-    resume_from : str or path-like, default=None
-        A ``checkpoint_dir`` of an earlier fit on the same data and with the
-        same architecture: its weights, optimizer states and history are
-        loaded and training continues up to ``max_epochs`` epochs in total.
-        Checkpoints of the resumed run go to another ``checkpoint_dir``.
-
-    aligner : estimator or None, default=None
-        Post-hoc aligner of generated rows (e.g.
-        ``sklearn_remgan.alignment.OTAligner``) with ``fit(X, y, *, X_real,
-        y_real, covariates, covariates_real)`` and ``transform(X, y, *,
-        covariates)`` (covariates are a DataFrame, or None without
-        covariates). At fit it is cloned into ``aligner_`` and fitted on a
-        generated pool (one row per training row, same condition) against the
-        training rows; every generated batch then goes through
-        ``aligner_.transform``.
-
-    keep_training_data : bool, default=True
-        Keep the training rows as ``X_fit_`` (and their labels as ``y_fit_``).
-        :class:`~sklearn_remgan.REMScorer` then fits its PCA on them and can
-        tell a generator that copies its training rows from one that draws
-        fresh rows; set False to save the memory (and pickle size) of one
-        copy of the training matrix.
-
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training rows and stop when
-        the generated rows stop getting closer to them; the generator's
-        weights at the best validation score are kept. See Notes.
-
-    validation_fraction : float, default=0.1
-        Share of the rows of every mode (label x covariate values) held out
-        for validation with ``early_stopping``, at least one per mode; a mode
-        with a single row is refused. Ignored without ``early_stopping``.
-
-    validation_interval : int, default=10
-        Epochs between two validation scores (the last epoch is always
-        scored).
-
-    n_iter_no_change : int, default=5
-        Validation scores in a row without an improvement of more than
-        ``tol`` that stop training (so at most ``n_iter_no_change *
-        validation_interval`` epochs without progress).
-
-    tol : float, default=1e-3
-        Least improvement of the validation score that counts as progress.
-
-    max_time : float, default=None
-        Wall-clock budget of training in seconds: training ends after the
-        epoch during which it is spent, with or without ``early_stopping``
-        (then the best weights scored so far are kept). None sets no limit.
-        A time limit makes the number of epochs, hence the result, depend on
-        the machine's speed.
+    {base_parameters}
 
     Attributes
     ----------
-    sampling_strategy_ : dict
-        Number of rows to generate per class.
-
-    classes_ : ndarray of shape (n_classes,)
-        Class labels seen at fit.
-
-    covariate_names_ : list of str
-        Names of the covariates (DataFrame columns, a Series name, or
-        ``covariate_<i>``); empty without covariates.
-
-    covariate_categories_ : list of ndarray
-        Sorted categories of each covariate.
-
-    modes_ : pandas.DataFrame
-        One row per mode seen at fit: ``label``, one column per covariate,
-        ``n_real`` (training rows) and ``n_generated`` (rows ``fit_resample``
-        generates for it).
-
-    device_ : str
-        Device the networks were trained on.
-
-    precision_ : str
-        Precision of training, ``'float32'`` or ``'bfloat16'`` (``precision``
-        with ``'auto'`` resolved).
-
-    dtype_ : numpy.dtype
-        dtype of the training rows; :meth:`sample` returns rows in it.
+    {fitted_attributes}
 
     net_ : WGANGPNet
         The trained skorch net: ``net_.module_`` is the generator,
@@ -251,35 +127,7 @@ class WGANGPSampler(BaseGenerativeSampler):
         ``critic_loss``, ``generator_loss``, ``gradient_penalty`` and
         ``wasserstein`` (estimated Wasserstein-1 distance).
 
-    n_iter_ : int
-        Epochs trained (including those of a resumed checkpoint).
-
-    best_epoch_ : int
-        Epoch whose generator weights ``net_.module_`` holds: the best
-        validation score with ``early_stopping``, otherwise the last epoch.
-
-    best_validation_score_ : float or None
-        Best validation score (None without ``early_stopping``).
-
-    aligner_ : estimator
-        The fitted clone of ``aligner`` (only when ``aligner`` is given).
-
-    X_fit_ : ndarray of shape (n_samples, n_features)
-        The training rows (only with ``keep_training_data=True``).
-
-    y_fit_ : ndarray of shape (n_samples,)
-        Their labels (only with ``keep_training_data=True``).
-
-    random_state_ : numpy.random.RandomState
-        Source of the noise drawn by :meth:`sample` (advanced at each call),
-        seeded from ``random_state`` at fit.
-
-    n_features_in_ : int
-        Number of features seen at fit.
-
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of the features seen at fit, when X is a DataFrame with string
-        column names.
+    {training_attributes}
 
     See Also
     --------
@@ -288,26 +136,15 @@ class WGANGPSampler(BaseGenerativeSampler):
 
     Notes
     -----
-    Covariates reach :meth:`fit_resample` as the ``covariates`` argument. In a
-    pipeline or a search they are routed with scikit-learn's metadata routing:
-    ``sklearn.set_config(enable_metadata_routing=True)`` and
-    ``sampler.set_fit_resample_request(covariates=True)``, then
-    ``search.fit(X, y, covariates=C)``; cross-validation splits ``C`` with the
-    rows. The downstream classifier still sees ``y`` only.
+    {covariates_note}
 
-    **Early stopping.** The validation score is the F1 (harmonic mean) of
-    :func:`~sklearn_remgan.metrics.precision_recall`'s precision and recall
-    (k=5, fewer on very small validation sets) between the validation rows
-    and as many generated rows with the same conditions, drawn from the same
-    noise at every score so that scores differ by the weights only. F1
-    rather than recall at a precision floor: a collapsed generator (the
-    blind spot this library diagnoses) has high precision and low recall, a
-    noisy one the reverse, and F1 falls in both cases with no floor to
-    choose. Each score is recorded as ``valid_score`` in ``net_.history``.
+    {early_stopping_note}
 
-    The same ``random_state`` gives the same networks and rows, also after a
-    pickle round trip; torch is seeded inside :func:`torch.random.fork_rng`,
-    so the global numpy and torch generators are left untouched.
+    **Precision.** Measured on an AMD EPYC CPU with AVX512-BF16 (one thread,
+    962 x 2,000, defaults): 1.04 s per epoch with ``precision='float32'``,
+    0.47 s with ``'bfloat16'`` (``benchmarks/bench_precision_threads.py``).
+
+    {reproducibility_note}
 
     References
     ----------
@@ -334,13 +171,7 @@ class WGANGPSampler(BaseGenerativeSampler):
     """
 
     #: Files written into ``checkpoint_dir`` and read from ``resume_from``.
-    _checkpoint_files: ClassVar[dict] = {
-        "f_params": "generator.pt",
-        "f_critic": "critic.pt",
-        "f_optimizer": "optimizer.pt",
-        "f_critic_optimizer": "critic_optimizer.pt",
-        "f_history": "history.json",
-    }
+    _checkpoint_files: ClassVar[dict] = _CHECKPOINT_FILES
 
     _min_class_rows: ClassVar[int] = 2
     _min_class_rows_reason: ClassVar[str] = (

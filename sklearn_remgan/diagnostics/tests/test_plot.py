@@ -8,7 +8,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.decomposition import PCA
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from sklearn_remgan.diagnostics import (
     RecallREMDisplay,
@@ -78,6 +80,49 @@ def test_umap_display_default_reducer_is_umap(tcga_slice):
     assert np.isfinite(disp.embedding_real).all()
     assert disp.embedding_generated.shape == (20, 2)
     assert disp.ax_.get_xlabel() == "UMAP 1"
+
+
+class _ThreadGrabbingPCA(PCA):
+    """PCA whose fit raises every thread count, as fitting UMAP does."""
+
+    def fit_transform(self, X, y=None):
+        torch.set_num_threads(3)
+        threadpool_limits(3)
+        return super().fit_transform(X, y)
+
+
+def _thread_counts():
+    return torch.get_num_threads(), {
+        lib["filepath"]: lib["num_threads"] for lib in threadpool_info()
+    }
+
+
+def test_umap_display_restores_thread_counts(rng):
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        with threadpool_limits(1):
+            expected = _thread_counts()
+            reducer = _ThreadGrabbingPCA(n_components=2)
+            UMAPDisplay.from_predictions(
+                rng.rand(20, 4), rng.rand(10, 4), reducer=reducer
+            )
+            assert _thread_counts() == expected
+    finally:
+        torch.set_num_threads(before)
+
+
+@pytest.mark.slow
+def test_umap_fit_leaves_torch_threads_alone(tcga_slice):
+    # Measured without the restore: torch went from 1 to all cores here.
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        X = tcga_slice["X"][:40, :10]
+        UMAPDisplay.from_predictions(X[:25], X[25:], random_state=0)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_umap_display_errors(rng):

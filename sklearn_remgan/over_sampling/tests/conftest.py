@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sklearn_remgan.over_sampling import WGANGPSampler
+from sklearn_remgan.over_sampling import DDPMSampler, WGANGPSampler
 
 # Tiny networks and few epochs: the tests check behaviour, not sample quality
 # (the real-data tests train a little longer).
@@ -15,11 +15,19 @@ FAST = {
     "batch_size": 16,
     "n_critic": 1,
 }
+FAST_DDPM = {
+    "hidden_dim": 16,
+    "n_blocks": 1,
+    "n_timesteps": 50,
+    "n_steps": 5,
+    "max_epochs": 2,
+    "batch_size": 16,
+}
 
 
 #: Every generative sampler with fast settings: the contract tests
 #: (``test_base.py``) run on each. A new sampler adds its entry here.
-SAMPLERS = {WGANGPSampler: FAST}
+SAMPLERS = {WGANGPSampler: FAST, DDPMSampler: FAST_DDPM}
 
 
 @pytest.fixture(params=list(SAMPLERS), ids=lambda cls: cls.__name__)

@@ -5,13 +5,14 @@ import numpy as np
 import pytest
 import torch
 
-from sklearn_remgan.over_sampling._ddpm import DDPMSampler
+from sklearn_remgan.over_sampling import DDPMSampler
 from sklearn_remgan.over_sampling._denoiser import Denoiser, timestep_embedding
 from sklearn_remgan.over_sampling._diffusion import (
     DiffusionNet,
     cosine_alpha_bar,
     sampling_timesteps,
 )
+from sklearn_remgan.over_sampling.tests.conftest import FAST_DDPM
 
 # ---------------------------------------------------------------- schedule
 
@@ -218,20 +219,13 @@ def test_rows_come_back_in_the_input_units(units):
 def test_divergence_is_reported():
     X, cond = _toy_data()
     torch.manual_seed(0)
-    with pytest.raises(FloatingPointError, match="Diffusion training diverged"):
+    with pytest.raises(
+        FloatingPointError, match="DDPM training diverged: the diffusion loss"
+    ):
         _net(max_epochs=5, lr=1e30).fit(X, cond)
 
 
 # ---------------------------------------------------------------- sampler
-
-FAST_DDPM = {
-    "hidden_dim": 16,
-    "n_blocks": 1,
-    "n_timesteps": 50,
-    "n_steps": 5,
-    "max_epochs": 2,
-    "batch_size": 16,
-}
 
 
 def test_sampler_counts_modes_and_history(toy):
