@@ -22,7 +22,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_remgan import WGANGPSampler
 from sklearn_remgan.datasets import load_pbmc68k_reduced
 from sklearn_remgan.metrics import REM, precision_recall
-from sklearn_remgan.over_sampling._ddpm import DDPMSampler
+from sklearn_remgan.over_sampling import DDPMSampler
 
 X, y = load_pbmc68k_reduced(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(
