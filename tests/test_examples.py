@@ -85,3 +85,18 @@ def test_api_reference_covers_every_subpackage(api_reference):
         if not p.parent.name.startswith("_") and p.parent.name != "tests"
     }
     assert subpackages <= set(api_reference.PUBLIC_MODULES)
+
+
+def test_design_notes_list_the_public_api(api_reference):
+    # docs/design.md lists each subpackage's __all__ in one bullet per module.
+    design = (ROOT / "docs" / "design.md").read_text()
+    section = design.split("## Public API", 1)[1].split("\n## ", 1)[0]
+    bullets = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r"^- `([\w.]+)`: (.*?)(?=^- |\Z)", section, re.M | re.S)
+    }
+    for module_name, names in api_reference.public_names().items():
+        assert module_name in bullets, f"{module_name} is missing from design.md"
+        listed = set(re.findall(r"`(\w+)`", bullets[module_name]))
+        missing = set(names) - listed
+        assert not missing, f"design.md does not list {module_name}: {missing}"
