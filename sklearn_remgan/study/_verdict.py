@@ -270,7 +270,13 @@ def _history_warnings(history, max_epochs):
         return out
     w = np.array([h.get("wasserstein", np.nan) for h in history], dtype=float)
     quarter = max(2, n // 4)
-    last, before = np.nanmean(w[-quarter:]), np.nanmean(w[-2 * quarter : -quarter])
+    last_w, before_w = w[-quarter:], w[-2 * quarter : -quarter]
+    # A diffusion history has no Wasserstein estimate: nothing to judge (and
+    # nanmean of an all-NaN slice would warn).
+    if np.isnan(last_w).all() or np.isnan(before_w).all():
+        last = before = np.nan
+    else:
+        last, before = np.nanmean(last_w), np.nanmean(before_w)
     if np.isfinite(last) and np.isfinite(before):
         change = abs(last - before) / max(abs(before), 1e-12)
         if change > 0.25 and abs(last - before) > 0.05:

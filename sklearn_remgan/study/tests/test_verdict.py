@@ -173,3 +173,11 @@ def test_quality_position_names_both_baselines():
     assert "recall 0.800 is between the baselines (SMOTE 0.730, real held-out " in line
     assert "precision 0.500 is below both baselines" in line
     assert "coverage 0.950 is above both baselines" in line
+
+
+def test_run_health_of_a_diffusion_history_warns_nothing(recwarn):
+    # A DDPM history records its diffusion loss, not a Wasserstein estimate:
+    # no convergence verdict on it, and no "mean of empty slice" warning.
+    diffusion = [{"train_loss": float(v)} for v in np.linspace(1.0, 0.2, 40)]
+    assert run_health(_state(diffusion, recalled=np.ones(10, bool))) == []
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
