@@ -7,7 +7,11 @@ import numpy as np
 import torch
 
 from sklearn_remgan.over_sampling._denoiser import Denoiser
-from sklearn_remgan.over_sampling._net_base import GenerativeNet, _fused_adam_kwargs
+from sklearn_remgan.over_sampling._net_base import (
+    GenerativeNet,
+    _fused_adam_kwargs,
+    ema_decay_at,
+)
 
 #: Per-batch values recorded by ``train_step`` and averaged per epoch.
 HISTORY_KEYS = ("diffusion_loss",)
@@ -354,7 +358,7 @@ class DiffusionNet(GenerativeNet):
 
     def _update_average(self):
         self.ema_steps_ += 1
-        decay = min(self.ema_decay, (1 + self.ema_steps_) / (10 + self.ema_steps_))
+        decay = ema_decay_at(self.ema_decay, self.ema_steps_)
         with torch.no_grad():
             average = list(self.module_.parameters())
             trained = list(self.denoiser_.parameters())

@@ -11,7 +11,11 @@ from sklearn_remgan.over_sampling._losses import (
     gradient_penalty,
 )
 from sklearn_remgan.over_sampling._modules import Critic
-from sklearn_remgan.over_sampling._net_base import GenerativeNet, _fused_adam_kwargs
+from sklearn_remgan.over_sampling._net_base import (
+    GenerativeNet,
+    _fused_adam_kwargs,
+    ema_decay_at,
+)
 
 #: Per-batch values recorded by ``train_step`` and averaged per epoch.
 HISTORY_KEYS = ("critic_loss", "generator_loss", "gradient_penalty", "wasserstein")
@@ -271,7 +275,7 @@ class WGANGPNet(GenerativeNet):
 
     def _update_ema(self):
         state = self._ema_state
-        decay = min(self.ema_decay, (1 + self._ema_steps) / (10 + self._ema_steps))
+        decay = ema_decay_at(self.ema_decay, self._ema_steps)
         self._ema_steps += 1
         params = dict(self.module_.named_parameters())
         with torch.no_grad():

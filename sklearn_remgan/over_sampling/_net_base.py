@@ -35,6 +35,15 @@ def _fused_adam_kwargs(optimizer, kwargs, module):
     return kwargs
 
 
+def ema_decay_at(ema_decay, n_updates):
+    """Decay of a weight average after ``n_updates`` updates.
+
+    ``min(ema_decay, (1 + n) / (10 + n))``: small at first, so that the average
+    forgets the random initial weights quickly, then ``ema_decay``.
+    """
+    return min(ema_decay, (1 + n_updates) / (10 + n_updates))
+
+
 class GenerativeNet(NeuralNet):
     """A skorch ``NeuralNet`` whose own ``train_step`` trains a generative model.
 
