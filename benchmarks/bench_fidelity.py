@@ -368,11 +368,16 @@ def markdown(rows, meta):
             + f" | {r['spread_ratio']:.2f} |"
         )
     lines += ["", f"Total wall time {meta['wall_s']:.0f} s; {meta['load']}."]
-    lines += targets(rows)
+    lines += targets(rows, meta)
     return "\n".join(lines) + "\n"
 
 
-def targets(rows):
+#: The REM W1 of the default WGANGPSampler at 500 epochs on TCGA at 2,000 genes,
+#: measured on the code the fidelity issue was filed against: its target is half.
+ISSUE_REM_W1 = {("tcga", 2000): 10.6}
+
+
+def targets(rows, meta=None):
     """Lines checking each generative row against the issue's targets."""
     smote = next((r for r in rows if r["row"] == "smote"), None)
     base = next(
@@ -380,18 +385,29 @@ def targets(rows):
     )
     if smote is None:
         return []
-    w1_cap = None if base is None else base["rem_w1"] / 2
+    settings = (meta or {}).get("settings", {})
+    issue_w1 = ISSUE_REM_W1.get((settings.get("dataset"), settings.get("genes")))
+    if base is not None:
+        w1_cap = base["rem_w1"] / 2
+        w1_text = (
+            f"<= {w1_cap:.2f} (half of the default WGANGPSampler's at 500 epochs)."
+        )
+    elif issue_w1 is not None:
+        w1_cap = issue_w1 / 2
+        w1_text = (
+            f"<= {w1_cap:.2f} (half of the {issue_w1} that the issue measured for "
+            "the default WGANGPSampler at 500 epochs)."
+        )
+    else:
+        w1_cap = None
+        w1_text = "not judged (no default GAN row in this run)."
     lines = [
         "",
         "## Targets of the fidelity issue",
         "",
         f"Recall >= SMOTE's ({smote['recall']:.3f}) with precision >= 0.90 and "
         "coverage >= 0.95 in <= 600 s of training; label agreement >= 0.98; REM W1 "
-        + (
-            f"<= {w1_cap:.2f} (half of the default WGANGPSampler's at 500 epochs)."
-            if w1_cap is not None
-            else "at most half of the default GAN's (no such row in this run)."
-        ),
+        + w1_text,
         "",
         "| generator | recall - SMOTE's | P >= 0.90 | C >= 0.95 | fit <= 600 s "
         "| label >= 0.98 | REM W1 target | all met |",
@@ -409,6 +425,8 @@ def targets(rows):
             w1_cap is None or r["rem_w1"] <= w1_cap,
         ]
         mark = ["yes" if c else "no" for c in checks]
+        if w1_cap is None:
+            mark[5] = "n/a"
         lines.append(
             f"| {_label(r)} | {r['recall'] - smote['recall']:+.3f} | "
             f"{mark[1]} ({r['precision']:.3f}) | {mark[2]} ({r['coverage']:.3f}) | "

@@ -116,10 +116,11 @@ def _add_settings(p, presets, samplers, sampler_presets):
     run.add_argument(
         "--sampler",
         choices=samplers,
-        default="wgan-gp",
+        default=None,
         help="generator to judge: the conditional WGAN-GP or the conditional "
-        "diffusion model (DDPMSampler; the quick preset trains a smaller one) "
-        "(default: wgan-gp)",
+        "diffusion model (DDPMSampler) (default: the preset's: "
+        + ", ".join(f"{name}: {presets[name]['sampler']}" for name in sorted(presets))
+        + ")",
     )
     run.add_argument(
         "--seeds",

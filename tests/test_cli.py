@@ -20,8 +20,8 @@ from sklearn_remgan.study._stages import STAGES
 
 # Tiny settings: the end-to-end run must stay within seconds.
 TINY = [
-    "--n-samples", "240", "--n-genes", "30", "--max-epochs", "2",
-    "--n-components", "10", "--embedding", "pca", "--quiet",
+    "--sampler", "wgan-gp", "--n-samples", "240", "--n-genes", "30",
+    "--max-epochs", "2", "--n-components", "10", "--embedding", "pca", "--quiet",
 ]  # fmt: skip
 
 # Appended to a copy of index.html: writes, once the page has loaded, each figure's

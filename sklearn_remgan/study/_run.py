@@ -157,6 +157,8 @@ def _resolve_settings(preset, overrides):
     if preset not in PRESETS:
         raise ValueError(f"preset must be one of {sorted(PRESETS)}; got {preset!r}.")
     sampler = overrides.get("sampler")
+    if sampler is None:
+        sampler = PRESETS[preset]["sampler"]
     if sampler not in SAMPLERS:
         raise ValueError(f"sampler must be one of {list(SAMPLERS)}; got {sampler!r}.")
     settings = dict(PRESETS[preset])
@@ -164,6 +166,7 @@ def _resolve_settings(preset, overrides):
     settings.update(SAMPLER_PRESETS[preset][sampler])
     settings["sampler_params"] = dict(settings["sampler_params"])
     settings.update({k: v for k, v in overrides.items() if v is not None})
+    settings["sampler"] = sampler
     settings["preset"] = preset
     settings["align"] = overrides.get("align")
     if settings["embedding"] not in ("umap", "pca"):
@@ -336,7 +339,7 @@ def run_study(
     status=None,
     case=None,
     preset="quick",
-    sampler="wgan-gp",
+    sampler=None,
     n_samples=None,
     n_genes=None,
     max_epochs=None,
@@ -374,10 +377,11 @@ def run_study(
     preset : {'quick', 'paper'}, default='quick'
         Base settings (see ``PRESETS``; ``paper`` is the paper's setting); the
         arguments below override them.
-    sampler : {'wgan-gp', 'ddpm'}, default='wgan-gp'
-        The generator judged: ``WGANGPSampler`` or ``DDPMSampler``; the preset
-        has settings per sampler (``SAMPLER_PRESETS``: with ``quick``, a
-        narrower diffusion model trained for 600 epochs), shown in the result's
+    sampler : {'wgan-gp', 'ddpm'}, default=None
+        The generator judged: ``WGANGPSampler`` or ``DDPMSampler``; None takes
+        the preset's (``quick``: ``'ddpm'``, the package's most faithful
+        generator; ``paper``: ``'wgan-gp'``, the paper's). The preset has
+        settings per sampler (``SAMPLER_PRESETS``), shown in the result's
         ``settings``.
     n_samples, n_genes : int, default=None
         Size of the simulated data (ignored with ``X``).
@@ -436,7 +440,7 @@ def run_study(
     ...     ["holds", "does not hold", "cannot be tested"]).all()
     np.True_
     >>> result.tables["downstream"]["augmentation"].tolist()
-    ['none', 'RandomOverSampler', 'SMOTE', 'WGANGPSampler']
+    ['none', 'RandomOverSampler', 'SMOTE', 'DDPMSampler']
     """
     overrides = {
         "n_samples": n_samples,

@@ -22,6 +22,8 @@ from sklearn_remgan.study import (
     write_report,
 )
 from sklearn_remgan.study._layout import GLOSSARY, PAPER
+from sklearn_remgan.study._presets import PRESETS, SAMPLER_PRESETS
+from sklearn_remgan.study._run import _resolve_settings
 from sklearn_remgan.study._stages import (
     STAGES,
     _keeping_torch_threads,
@@ -29,7 +31,15 @@ from sklearn_remgan.study._stages import (
     make_sampler,
 )
 
-TINY = {"max_epochs": 2, "n_components": 10, "embedding": "pca", "verbose": 0}
+# The layout tests judge the GAN (fast at two epochs); the quick preset's own
+# sampler is checked in test_the_preset_chooses_the_sampler.
+TINY = {
+    "sampler": "wgan-gp",
+    "max_epochs": 2,
+    "n_components": 10,
+    "embedding": "pca",
+    "verbose": 0,
+}
 
 
 @pytest.fixture(scope="module")
@@ -447,3 +457,19 @@ def test_make_sampler_builds_the_ddpm_sampler_with_preset_params():
     assert isinstance(sampler, DDPMSampler)
     assert sampler.hidden_dim == 512 and sampler.max_epochs == 4
     assert sampler.random_state == 1 and sampler.aligner is None
+
+
+@pytest.mark.parametrize(
+    "preset, sampler, epochs", [("quick", "ddpm", 3000), ("paper", "wgan-gp", 500)]
+)
+def test_the_preset_chooses_the_sampler(preset, sampler, epochs):
+    # Without a sampler the preset's own is judged, with its epochs; a sampler
+    # given by the user wins, with that sampler's epochs for the preset.
+    settings = _resolve_settings(preset, {"sampler": None, "align": False, "seeds": 1})
+    assert settings["sampler"] == sampler and settings["max_epochs"] == epochs
+    other = "wgan-gp" if sampler == "ddpm" else "ddpm"
+    chosen = _resolve_settings(preset, {"sampler": other, "align": False, "seeds": 1})
+    assert chosen["sampler"] == other
+    assert chosen["max_epochs"] == SAMPLER_PRESETS[preset][other].get(
+        "max_epochs", PRESETS[preset]["max_epochs"]
+    )
