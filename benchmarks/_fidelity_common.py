@@ -32,6 +32,14 @@ DATASETS = {
         "covariate": "status",
         "groups": "patient",
     },
+    # Full RNA-seq transcriptome of 5 rare TCGA cohorts (309 rows; the 9 normal
+    # rows are all bile duct, so the cohort is the label and there is no covariate).
+    "tcga5": {
+        "file": "tcga_rnaseq_5cohorts",
+        "label": "cohort",
+        "covariate": None,
+        "groups": "patient",
+    },
     "pbmc": {
         "file": "pbmc68k_reduced",
         "label": "bulk_labels",

@@ -276,6 +276,10 @@ class BaseGenerativeSampler(BaseOverSampler):
     def _validate_net_params(self):
         """Check the subclass's own parameters (called before any training)."""
 
+    def _max_epochs_for(self, n_train):
+        """Epochs to train on ``n_train`` rows (a subclass resolves ``'auto'``)."""
+        return self.max_epochs
+
     def _build_net(self, n_features, n_conditions, n_samples, seed):
         """Return the un-initialized skorch net (see the class docstring)."""
         raise NotImplementedError
@@ -626,23 +630,23 @@ class BaseGenerativeSampler(BaseOverSampler):
             train = ~valid
             self._check_class_sizes(classes, np.bincount(y_codes[train]), "training ")
         callbacks = self._training_callbacks(valid, X, conditions, rng)
-        net = self._build_net(
-            n_features, conditions.shape[1], int(train.sum()), loader_seed
-        )
+        n_train = int(train.sum())
+        net = self._build_net(n_features, conditions.shape[1], n_train, loader_seed)
+        max_epochs = self._max_epochs_for(n_train)
         net.set_params(
             device=device,
             precision=precision,
-            max_epochs=self.max_epochs,
+            max_epochs=max_epochs,
             verbose=self.verbose,
             callbacks=[*(net.callbacks or []), *callbacks],
         )
         X_train = torch.as_tensor(np.asarray(X[train], dtype=np.float32))
         with torch_seeded(train_seed, device), torch_threads(n_threads):
             net.initialize()
-            epochs = self.max_epochs
+            epochs = max_epochs
             if resume_files is not None:
                 self._resume(net, resume_files)
-                epochs = max(0, self.max_epochs - len(net.history))
+                epochs = max(0, max_epochs - len(net.history))
             if epochs:
                 net.partial_fit(
                     X_train, torch.as_tensor(conditions[train]), epochs=epochs

@@ -282,6 +282,8 @@ def test_sampler_reproducible_and_pickles(toy, params):
         ({"ema_decay": 1.0}, "'ema_decay' parameter of DDPMSampler"),
         ({"condition_dropout": 1.0}, "'condition_dropout' parameter"),
         ({"lr": 0.0}, "'lr' parameter of DDPMSampler"),
+        ({"max_epochs": "longer"}, "'max_epochs' parameter of DDPMSampler"),
+        ({"max_epochs": 0}, "'max_epochs' parameter of DDPMSampler"),
     ],
 )
 def test_sampler_parameter_errors(toy, params, match):
@@ -290,6 +292,32 @@ def test_sampler_parameter_errors(toy, params, match):
     with pytest.raises(ValueError, match=match):
         sampler.fit(X, y)
     assert not hasattr(sampler, "net_")  # nothing trained
+
+
+@pytest.mark.parametrize(
+    "n_train, batch_size, expected",
+    [
+        (962, 128, 1200),  # 7 steps an epoch: 8,400 steps in 1,200 epochs
+        (5000, 128, 1200),  # more steps than the floor already
+        (560, 128, 2100),  # 4 steps an epoch
+        (50, 128, 8400),  # one step an epoch (the batch is capped at 50)
+        (50, 16, 2800),  # 3 steps an epoch
+    ],
+)
+def test_auto_epochs_give_every_data_size_enough_steps(n_train, batch_size, expected):
+    sampler = DDPMSampler(batch_size=batch_size)
+    assert sampler.max_epochs == "auto"
+    assert sampler._max_epochs_for(n_train) == expected
+    assert DDPMSampler(max_epochs=7)._max_epochs_for(n_train) == 7
+
+
+def test_auto_epochs_reach_the_net_and_the_time_limit_still_stops(toy):
+    X, y, _ = toy  # 80 rows, batches of 16: 5 steps an epoch -> 1,680 epochs
+    params = {**FAST_DDPM, "max_epochs": "auto", "max_time": 1.0}
+    sampler = DDPMSampler(random_state=0, **params).fit(X, y)
+    assert sampler.net_.max_epochs == 1680
+    assert 0 < sampler.n_iter_ < 1680
+    assert sampler.get_params()["max_epochs"] == "auto"  # not overwritten
 
 
 def test_sampler_guidance_changes_rows(toy):
