@@ -109,10 +109,11 @@ class DDPMSampler(BaseGenerativeSampler):
         that training takes at least 8,400 steps (what 1,200 epochs take on
         TCGA's 962 training rows): a diffusion model learns per step, and 1,200
         epochs of 50 rows are 1,200 steps. In the low-data benchmark (50 TCGA
-        rows, ``benchmarks/bench_downstream.py``, one seed) 1,200 steps left
+        rows, ``benchmarks/bench_downstream.py``, 3 seeds) 1,200 steps left
         the generated rows so poor that a classifier trained with them
-        reached a balanced accuracy of 0.29; 6,000 steps gave 0.59, 15,000
-        steps (width 256, ``lr=2e-3``) 0.81; real rows alone gave 0.89.
+        reached a balanced accuracy of 0.26, ``'auto'`` (8,400 steps) 0.66,
+        15,000 steps (width 256, ``lr=2e-3``) 0.83; real rows
+        alone gave 0.90. Small data sets need more than the defaults.
 
     lr : float, default=1e-3
         AdamW learning rate.
