@@ -320,10 +320,14 @@ class DDPMSampler(BaseGenerativeSampler):
                 "condition_dropout > 0 (e.g. 0.1) or guidance_scale=1."
             )
 
+    def _batch_size_for(self, n_train):
+        # Capped at the rows there are, so that every epoch takes a step.
+        return min(self.batch_size, n_train)
+
     def _max_epochs_for(self, n_train):
         if self.max_epochs != "auto":
             return self.max_epochs
-        steps_per_epoch = max(n_train // min(self.batch_size, n_train), 1)
+        steps_per_epoch = n_train // self._batch_size_for(n_train)
         return max(_AUTO_EPOCHS, math.ceil(_AUTO_MIN_STEPS / steps_per_epoch))
 
     def _build_net(self, n_features, n_conditions, n_samples, seed):
@@ -343,5 +347,5 @@ class DDPMSampler(BaseGenerativeSampler):
             seed=seed,
             lr=self.lr,
             optimizer__weight_decay=self.weight_decay,
-            batch_size=min(self.batch_size, n_samples),
+            batch_size=self._batch_size_for(n_samples),
         )

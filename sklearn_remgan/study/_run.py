@@ -166,7 +166,6 @@ def _resolve_settings(preset, overrides):
     settings.update(SAMPLER_PRESETS[preset][sampler])
     settings["sampler_params"] = dict(settings["sampler_params"])
     settings.update({k: v for k, v in overrides.items() if v is not None})
-    settings["sampler"] = sampler
     settings["preset"] = preset
     settings["align"] = overrides.get("align")
     if settings["embedding"] not in ("umap", "pca"):
