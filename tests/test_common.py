@@ -37,11 +37,13 @@ INIT_PARAMS = {
         # Early stopping holds out rows and scores them: the contract holds too.
         {**FAST_WGAN, "max_epochs": 2, "early_stopping": True, "max_time": 60},
         {**FAST_WGAN, "pac": 2, "ema_decay": 0.9},
+        {**FAST_WGAN, "residual_noise": True, "residual_components": 1},
     ],
     DDPMSampler: [
         FAST_DDPM,
         {**FAST_DDPM, "max_epochs": 2, "early_stopping": True, "max_time": 60},
         {**FAST_DDPM, "sampling": "ddim", "guidance_scale": 2.0},
+        {**FAST_DDPM, "residual_noise": True, "residual_components": 1},
     ],
 }
 

@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Checkpoint
 
 from sklearn_remgan.over_sampling._callbacks import TimeLimit, ValidationScore
+from sklearn_remgan.over_sampling._residual import ResidualNoise
 from sklearn_remgan.utils._random import draw_seed, torch_seeded
 from sklearn_remgan.utils._sklearn_compat import (
     ArraysTransformer,
@@ -213,6 +214,8 @@ class BaseGenerativeSampler(BaseOverSampler):
         "checkpoint_dir": [str, os.PathLike, None],
         "resume_from": [str, os.PathLike, None],
         "aligner": [HasMethods(["fit", "transform"]), None],
+        "residual_noise": ["boolean"],
+        "residual_components": [Interval(Integral, 1, None, closed="left")],
         "keep_training_data": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(RealNotInt, 0, 1, closed="neither")],
@@ -239,6 +242,8 @@ class BaseGenerativeSampler(BaseOverSampler):
         checkpoint_dir=None,
         resume_from=None,
         aligner=None,
+        residual_noise=False,
+        residual_components=50,
         keep_training_data=True,
         early_stopping=False,
         validation_fraction=0.1,
@@ -258,6 +263,8 @@ class BaseGenerativeSampler(BaseOverSampler):
         self.checkpoint_dir = checkpoint_dir
         self.resume_from = resume_from
         self.aligner = aligner
+        self.residual_noise = residual_noise
+        self.residual_components = residual_components
         self.keep_training_data = keep_training_data
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -481,6 +488,17 @@ class BaseGenerativeSampler(BaseOverSampler):
             )
         return self.device
 
+    def _check_residual_components(self, n_samples, n_features):
+        """Refuse more residual axes than the training rows have, before training."""
+        most = min(n_samples - 1, n_features)
+        if self.residual_noise and self.residual_components > most:
+            raise ValueError(
+                f"residual_components={self.residual_components} is more than "
+                f"the training data have: {n_samples} rows x {n_features} "
+                f"features have at most {most} principal axes. Lower "
+                "residual_components or set residual_noise=False."
+            )
+
     def _check_class_sizes(self, classes, counts, which=""):
         if counts.min() < self._min_class_rows:
             small = classes[counts < self._min_class_rows].tolist()
@@ -605,6 +623,7 @@ class BaseGenerativeSampler(BaseOverSampler):
         strategy = self._check_sampling_strategy(y)
         self._validate_net_params()
         n_samples, n_features = X.shape
+        self._check_residual_components(n_samples, n_features)
         classes, y_codes = np.unique(y, return_inverse=True)
         self._check_class_sizes(classes, np.bincount(y_codes))
         device = self._resolve_device()
@@ -678,15 +697,22 @@ class BaseGenerativeSampler(BaseOverSampler):
             ),
             "random_state_": np.random.RandomState(draw_seed(rng)),
         }
-        for name in ("X_fit_", "y_fit_", "aligner_"):
+        for name in ("X_fit_", "y_fit_", "aligner_", "residual_model_"):
             self.__dict__.pop(name, None)
         if self.keep_training_data:
             fitted.update(X_fit_=X, y_fit_=y)
         self.__dict__.update(fitted)
-        if self.aligner is not None:
-            # A pool conditioned like the training rows, one row per real row;
-            # covariates let the aligner work within each mode.
+        if self.residual_noise or self.aligner is not None:
+            # A pool conditioned like the training rows, one row per real row
+            # (drawn before residual_model_ exists, so without its noise).
             pool = self._generate(codes, np.random.RandomState(draw_seed(rng)))
+        if self.residual_noise:
+            self.residual_model_ = ResidualNoise(self.residual_components).fit(X, pool)
+            if self.aligner is not None:
+                noise_rng = np.random.default_rng(draw_seed(rng))
+                pool += self.residual_model_.draw(len(pool), noise_rng)
+        if self.aligner is not None:
+            # Covariates let the aligner work within each mode.
             frame = self._covariate_frame(codes)
             with torch_threads(n_threads):
                 self.aligner_ = clone(self.aligner).fit(
@@ -809,6 +835,12 @@ default=None
                 "training diverged. Refit with lower learning rates or "
                 "precision='float32'."
             )
+        residual = getattr(self, "residual_model_", None)
+        if residual is not None:
+            noise_rng = np.random.default_rng(draw_seed(rng))
+            for start in range(0, n, _SAMPLE_CHUNK):
+                stop = min(start + _SAMPLE_CHUNK, n)
+                out[start:stop] += residual.draw(stop - start, noise_rng)
         return out
 
     def sample(

@@ -96,6 +96,28 @@ aligner : estimator or None, default=None
         training rows; every generated batch then goes through
         ``aligner_.transform``.
 
+    residual_noise : bool, default=False
+        Add to every generated row the gene-level noise that the networks
+        leave out. At fit, after training, the sampler measures per gene the
+        variance that the training rows have outside their first
+        ``residual_components`` principal axes and that a generated pool
+        (one row per training row, same condition) lacks there, and keeps it
+        in ``residual_model_``; every generated row then gets independent
+        Gaussian noise with that variance, projected off those axes, so its
+        scores on them do not change. Networks trained on a few hundred rows
+        reproduce the main axes of variation but little of the noise around
+        them: their rows lie closer to the principal subspace than real rows
+        do (generated REM below real REM), and they are scored as
+        under-dispersed. See the user guide's section on residual noise for
+        what it changed on real data. With an ``aligner``, the noise is added
+        before the aligner.
+
+    residual_components : int, default=50
+        Number of leading principal axes of the training rows that
+        ``residual_noise`` leaves untouched; at most the number of training
+        rows minus one and the number of features. Ignored without
+        ``residual_noise``.
+
     keep_training_data : bool, default=True
         Keep the training rows as ``X_fit_`` (and their labels as ``y_fit_``).
         :class:`~sklearn_remgan.REMScorer` then fits its PCA on them and can
@@ -176,6 +198,12 @@ n_iter_ : int
 
     aligner_ : estimator
         The fitted clone of ``aligner`` (only when ``aligner`` is given).
+
+    residual_model_ : ResidualNoise
+        The noise ``residual_noise`` adds: ``components_`` (the training
+        rows' leading axes), ``scale_`` (per-gene standard deviation) and
+        the residual variances of the training rows and of the generated
+        pool (only with ``residual_noise=True``).
 
     X_fit_ : ndarray of shape (n_samples, n_features)
         The training rows (only with ``keep_training_data=True``).

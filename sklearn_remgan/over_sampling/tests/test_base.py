@@ -429,6 +429,78 @@ def test_aligner_hook(toy, sampler_cls, fast_params):
     np.testing.assert_allclose(X_s.mean(0), X[y == "b"].mean(0), atol=0.35)
 
 
+# ---------------------------------------------------------------- residual noise
+
+
+def test_residual_noise_adds_the_missing_variance_off_the_axes(
+    toy, sampler_cls, fast_params
+):
+    X, y, status = toy
+    sampler = sampler_cls(
+        residual_noise=True, residual_components=2, random_state=0, **fast_params
+    ).fit(X, y, covariates=status)
+    model = sampler.residual_model_
+    assert model.components_.shape == (2, X.shape[1])
+    missing = model.real_residual_variance_ - model.generated_residual_variance_
+    assert (model.scale_[missing <= 0] == 0).all()
+
+    noisy, labels = sampler.sample(
+        3000, "a", covariates=["tumor"] * 3000, random_state=1
+    )
+    plain_sampler = pickle.loads(pickle.dumps(sampler))
+    del plain_sampler.residual_model_
+    plain, _ = plain_sampler.sample(
+        3000, "a", covariates=["tumor"] * 3000, random_state=1
+    )
+    noise = noisy - plain
+    assert (labels == "a").all() and np.abs(noise).max() > 0
+    # Off the axes: the rows' scores on the training rows' leading axes stay.
+    np.testing.assert_allclose(noise @ model.components_.T, 0, atol=1e-4)
+    # Its covariance is the projection of diag(scale**2) off those axes.
+    P = model.components_.astype(np.float64)
+    Q = np.eye(X.shape[1]) - P.T @ P
+    expected = Q @ np.diag(model.scale_.astype(np.float64) ** 2) @ Q
+    np.testing.assert_allclose(np.cov(noise.T), expected, atol=0.1 * expected.max())
+    # ... whose diagonal is the residual variance the generated rows lack.
+    np.testing.assert_allclose(
+        np.diag(expected), np.maximum(missing, 0), rtol=0.01, atol=1e-6
+    )
+
+
+def test_residual_noise_is_reproducible_and_pickles(toy, sampler_cls, fast_params):
+    X, y, _ = toy
+    params = dict(residual_noise=True, residual_components=3, **fast_params)
+    first = sampler_cls(random_state=0, **params).fit(X, y)
+    second = sampler_cls(random_state=0, **params).fit(X, y)
+    a, _ = first.sample(50, random_state=3)
+    np.testing.assert_array_equal(a, second.sample(50, random_state=3)[0])
+    restored = pickle.loads(pickle.dumps(first))
+    np.testing.assert_array_equal(a, restored.sample(50, random_state=3)[0])
+    # Without the option the rows are those of a sampler that never had it.
+    off = sampler_cls(random_state=0, **fast_params).fit(X, y)
+    assert not hasattr(off, "residual_model_")
+    b, _ = off.sample(50, random_state=3)
+    assert not np.array_equal(a, b)
+    X_res, _ = sampler_cls({"c": 40}, random_state=0, **params).fit_resample(X, y)
+    assert X_res.shape == (len(X) + 25, X.shape[1]) and np.isfinite(X_res).all()
+
+
+def test_residual_components_beyond_the_data_are_refused_before_training(
+    toy, sampler_cls, fast_params
+):
+    X, y, _ = toy
+    fitted = sampler_cls(random_state=0, **fast_params).fit(X, y)
+    net = fitted.net_
+    fitted.set_params(residual_noise=True, residual_components=7)
+    with pytest.raises(
+        ValueError, match=r"residual_components=7 is more than .* at most 6"
+    ):
+        fitted.fit(X, y)
+    assert fitted.net_ is net  # the earlier fit is kept
+    # Ignored without residual_noise.
+    sampler_cls(residual_components=500, random_state=0, **fast_params).fit(X, y)
+
+
 def test_keep_training_data(toy, sampler_cls, fast_params):
     X, y, _ = toy
     sampler = sampler_cls(random_state=0, **fast_params).fit(X, y)

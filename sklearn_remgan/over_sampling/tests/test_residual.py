@@ -1,0 +1,100 @@
+import numpy as np
+import pytest
+from scipy.stats import wasserstein_distance
+
+from sklearn_remgan.metrics import REM, precision_recall
+from sklearn_remgan.over_sampling import DDPMSampler
+from sklearn_remgan.over_sampling._residual import ResidualNoise, _residual_variance
+
+#: Three orthonormal axes in 40 features.
+BASIS = np.linalg.qr(np.random.default_rng(42).normal(size=(40, 3)))[0].T
+
+
+def _low_rank_plus_noise(n, rng, noise_sd):
+    """Rows on a 3-axis subspace of 40 features plus per-feature noise."""
+    basis = BASIS
+    signal = (rng.normal(size=(n, 3)) * [6.0, 4.0, 3.0]) @ basis
+    return signal + rng.normal(size=(n, 40)) * noise_sd, signal
+
+
+def test_noise_restores_the_residual_variance_of_real_rows():
+    rng = np.random.default_rng(0)
+    noise_sd = np.linspace(0.2, 1.0, 40)
+    real, _ = _low_rank_plus_noise(2000, rng, noise_sd)
+    # A generator that learnt the subspace but not the noise around it.
+    _, smooth = _low_rank_plus_noise(2000, rng, noise_sd)
+    model = ResidualNoise(3).fit(real, smooth)
+    assert model.components_.shape == (3, 40) and model.components_.dtype == np.float32
+    np.testing.assert_allclose(
+        model.components_ @ model.components_.T, np.eye(3), atol=1e-5
+    )
+    restored = smooth + model.draw(len(smooth), np.random.default_rng(1))
+    rem = REM(3).fit(real)
+    real_rem, smooth_rem = rem.score_samples(real), rem.score_samples(smooth)
+    restored_rem = rem.score_samples(restored)
+    assert smooth_rem.mean() < 0.1 * real_rem.mean()
+    assert wasserstein_distance(restored_rem, real_rem) < 0.05 * real_rem.mean()
+    # Feature by feature too, not only in the row norms: the noisier features
+    # (noise_sd grows along the columns) get the more noise.
+    real_var = _residual_variance(real, rem.mean_, rem.components_)
+    restored_var = _residual_variance(restored, rem.mean_, rem.components_)
+    np.testing.assert_allclose(restored_var.sum(), real_var.sum(), rtol=0.03)
+    assert np.corrcoef(restored_var, real_var)[0, 1] > 0.95
+
+
+def test_no_noise_where_generated_rows_already_vary_enough():
+    rng = np.random.default_rng(0)
+    real, _ = _low_rank_plus_noise(500, rng, 0.3)
+    noisy, _ = _low_rank_plus_noise(500, rng, 0.6)
+    model = ResidualNoise(3).fit(real, noisy)
+    assert (model.scale_ == 0).all()
+    assert (model.draw(10, rng) == 0).all()
+
+
+@pytest.mark.parametrize("n_samples", [1, 7])
+def test_draw_shapes_and_reproducibility(n_samples):
+    rng = np.random.default_rng(0)
+    real, smooth = _low_rank_plus_noise(100, rng, 0.5)
+    model = ResidualNoise(2).fit(real, smooth)
+    a = model.draw(n_samples, np.random.default_rng(5))
+    b = model.draw(n_samples, np.random.default_rng(5))
+    assert a.shape == (n_samples, 40) and a.dtype == np.float32
+    np.testing.assert_array_equal(a, b)
+
+
+def test_real_data_noise_brings_generated_rem_to_the_held_out_rows(tcga_slice):
+    from sklearn.model_selection import GroupShuffleSplit
+
+    X, y, status = tcga_slice["X"], tcga_slice["y"], tcga_slice["status"]
+    train, test = next(
+        GroupShuffleSplit(1, test_size=0.25, random_state=0).split(
+            X, groups=tcga_slice["patient"]
+        )
+    )
+    sampler = DDPMSampler(
+        hidden_dim=256,
+        n_blocks=2,
+        n_steps=200,
+        max_epochs=150,
+        batch_size=64,
+        lr=2e-3,
+        ema_decay=0.95,
+        residual_noise=True,
+        residual_components=20,
+        random_state=0,
+    ).fit(X[train], y[train], covariates=status[train])
+    kwargs = {"y": y[test], "covariates": status[test], "random_state": 0}
+    with_noise, _ = sampler.sample(len(test), **kwargs)
+    del sampler.residual_model_
+    without, _ = sampler.sample(len(test), **kwargs)
+
+    rem = REM(20).fit(X[train])
+    held_out = rem.score_samples(X[test])
+    w1_with = wasserstein_distance(rem.score_samples(with_noise), held_out)
+    w1_without = wasserstein_distance(rem.score_samples(without), held_out)
+    pr_with = precision_recall(X[test], with_noise, k=5)
+    pr_without = precision_recall(X[test], without, k=5)
+    # Measured: W1 3.7 -> 1.2, recall 0.54 -> 0.85, precision 0.96 -> 0.77.
+    assert w1_with < 0.5 * w1_without
+    assert pr_with.recall > pr_without.recall + 0.15
+    assert pr_with.precision > 0.7
