@@ -43,7 +43,7 @@ INIT_PARAMS = {
         FAST_DDPM,
         {**FAST_DDPM, "max_epochs": 2, "early_stopping": True, "max_time": 60},
         {**FAST_DDPM, "sampling": "ddim", "guidance_scale": 2.0},
-        {**FAST_DDPM, "residual_noise": True, "residual_components": 1},
+        {**FAST_DDPM, "residual_noise": "cross-fitted"},
     ],
 }
 

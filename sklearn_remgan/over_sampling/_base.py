@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Checkpoint
 
 from sklearn_remgan.over_sampling._callbacks import TimeLimit, ValidationScore
-from sklearn_remgan.over_sampling._residual import ResidualNoise
+from sklearn_remgan.over_sampling._residual import ResidualNoise, min_rows
 from sklearn_remgan.utils._random import draw_seed, torch_seeded
 from sklearn_remgan.utils._sklearn_compat import (
     ArraysTransformer,
@@ -214,8 +214,8 @@ class BaseGenerativeSampler(BaseOverSampler):
         "checkpoint_dir": [str, os.PathLike, None],
         "resume_from": [str, os.PathLike, None],
         "aligner": [HasMethods(["fit", "transform"]), None],
-        "residual_noise": ["boolean"],
-        "residual_components": [Interval(Integral, 1, None, closed="left")],
+        "residual_noise": ["boolean", StrOptions({"cross-fitted"})],
+        "residual_components": [Interval(Integral, 1, None, closed="left"), None],
         "keep_training_data": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(RealNotInt, 0, 1, closed="neither")],
@@ -243,7 +243,7 @@ class BaseGenerativeSampler(BaseOverSampler):
         resume_from=None,
         aligner=None,
         residual_noise=False,
-        residual_components=50,
+        residual_components=None,
         keep_training_data=True,
         early_stopping=False,
         validation_fraction=0.1,
@@ -488,15 +488,19 @@ class BaseGenerativeSampler(BaseOverSampler):
             )
         return self.device
 
-    def _check_residual_components(self, n_samples, n_features):
-        """Refuse more residual axes than the training rows have, before training."""
-        most = min(n_samples - 1, n_features)
-        if self.residual_noise and self.residual_components > most:
+    def _residual_method(self):
+        return "cross-fitted" if self.residual_noise == "cross-fitted" else "training"
+
+    def _check_residual_noise(self, n_samples, n_features):
+        """Refuse, before training, data no residual model can be fitted on."""
+        if not self.residual_noise:
+            return
+        fewest = min_rows(self._residual_method())
+        if n_samples < fewest or n_features < 2:
             raise ValueError(
-                f"residual_components={self.residual_components} is more than "
-                f"the training data have: {n_samples} rows x {n_features} "
-                f"features have at most {most} principal axes. Lower "
-                "residual_components or set residual_noise=False."
+                f"residual_noise={self.residual_noise!r} needs at least {fewest} "
+                "training rows and 2 features (one principal axis and a residual "
+                f"off it); got {n_samples} row(s) and {n_features} feature(s)."
             )
 
     def _check_class_sizes(self, classes, counts, which=""):
@@ -623,7 +627,7 @@ class BaseGenerativeSampler(BaseOverSampler):
         strategy = self._check_sampling_strategy(y)
         self._validate_net_params()
         n_samples, n_features = X.shape
-        self._check_residual_components(n_samples, n_features)
+        self._check_residual_noise(n_samples, n_features)
         classes, y_codes = np.unique(y, return_inverse=True)
         self._check_class_sizes(classes, np.bincount(y_codes))
         device = self._resolve_device()
@@ -707,10 +711,14 @@ class BaseGenerativeSampler(BaseOverSampler):
             # (drawn before residual_model_ exists, so without its noise).
             pool = self._generate(codes, np.random.RandomState(draw_seed(rng)))
         if self.residual_noise:
-            self.residual_model_ = ResidualNoise(self.residual_components).fit(X, pool)
+            # REM's solver for many wide rows runs torch kernels: same threads.
+            with torch_threads(n_threads):
+                model = ResidualNoise(
+                    self.residual_components, method=self._residual_method()
+                ).fit(X, pool, y)
+            self.residual_model_ = model
             if self.aligner is not None:
-                noise_rng = np.random.default_rng(draw_seed(rng))
-                pool += self.residual_model_.draw(len(pool), noise_rng)
+                self._add_residual_noise(pool, np.random.default_rng(draw_seed(rng)))
         if self.aligner is not None:
             # Covariates let the aligner work within each mode.
             frame = self._covariate_frame(codes)
@@ -835,13 +843,15 @@ default=None
                 "training diverged. Refit with lower learning rates or "
                 "precision='float32'."
             )
-        residual = getattr(self, "residual_model_", None)
-        if residual is not None:
-            noise_rng = np.random.default_rng(draw_seed(rng))
-            for start in range(0, n, _SAMPLE_CHUNK):
-                stop = min(start + _SAMPLE_CHUNK, n)
-                out[start:stop] += residual.draw(stop - start, noise_rng)
+        if getattr(self, "residual_model_", None) is not None:
+            self._add_residual_noise(out, np.random.default_rng(draw_seed(rng)))
         return out
+
+    def _add_residual_noise(self, rows, noise_rng):
+        """Add ``residual_model_``'s noise to ``rows`` in place, chunk by chunk."""
+        for start in range(0, len(rows), _SAMPLE_CHUNK):
+            stop = min(start + _SAMPLE_CHUNK, len(rows))
+            rows[start:stop] += self.residual_model_.draw(stop - start, noise_rng)
 
     def sample(
         self,

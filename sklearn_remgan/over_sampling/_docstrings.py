@@ -96,27 +96,38 @@ aligner : estimator or None, default=None
         training rows; every generated batch then goes through
         ``aligner_.transform``.
 
-    residual_noise : bool, default=False
+    residual_noise : bool or 'cross-fitted', default=False
         Add to every generated row the gene-level noise that the networks
-        leave out. At fit, after training, the sampler measures per gene the
-        variance that the training rows have outside their first
-        ``residual_components`` principal axes and that a generated pool
-        (one row per training row, same condition) lacks there, and keeps it
-        in ``residual_model_``; every generated row then gets independent
-        Gaussian noise with that variance, projected off those axes, so its
-        scores on them do not change. Networks trained on a few hundred rows
-        reproduce the main axes of variation but little of the noise around
-        them: their rows lie closer to the principal subspace than real rows
-        do (generated REM below real REM), and they are scored as
-        under-dispersed. See the user guide's section on residual noise for
-        what it changed on real data. With an ``aligner``, the noise is added
-        before the aligner.
+        leave out. At fit, after training, the sampler fits the first
+        ``residual_components`` principal axes of the training rows,
+        measures per gene the residual variance off those axes that the real
+        rows have and that a generated pool (one row per training row, same
+        condition) lacks, and keeps it in ``residual_model_``; every
+        generated row then gets independent Gaussian noise with that
+        variance, projected off the axes, so its scores on them do not
+        change. Networks trained on a few hundred rows reproduce the main
+        axes of variation but little of the noise around them: their rows
+        lie closer to the principal subspace than real rows do (generated
+        REM below real REM), and they are scored as under-dispersed.
 
-    residual_components : int, default=50
+        - ``True``: match the training rows' own residual (in-sample, so
+          below a new row's: the axes were fitted on those rows);
+        - ``'cross-fitted'``: match the residual of each of 5 folds of the
+          training rows (stratified by class) off axes fitted on the other
+          folds: what a new real row has. More noise, more so with few rows.
+
+        The noise costs precision; see the user guide's section on residual
+        noise for what it changed on real data. With an ``aligner``, the
+        noise is added before the aligner; the validation score of
+        ``early_stopping`` judges the networks' rows without it.
+
+    residual_components : int or None, default=None
         Number of leading principal axes of the training rows that
-        ``residual_noise`` leaves untouched; at most the number of training
-        rows minus one and the number of features. Ignored without
-        ``residual_noise``.
+        ``residual_noise`` leaves untouched, by the package's one rule
+        (:func:`~sklearn_remgan.metrics.choose_n_components`): None gives
+        ``min(50, bound // 2)`` and an int is capped at the bound, ``min(n_rows
+        - 1, n_features - 1)`` of the rows each PCA is fitted on. Ignored
+        without ``residual_noise``.
 
     keep_training_data : bool, default=True
         Keep the training rows as ``X_fit_`` (and their labels as ``y_fit_``).
@@ -201,9 +212,10 @@ n_iter_ : int
 
     residual_model_ : ResidualNoise
         The noise ``residual_noise`` adds: ``components_`` (the training
-        rows' leading axes), ``scale_`` (per-gene standard deviation) and
-        the residual variances of the training rows and of the generated
-        pool (only with ``residual_noise=True``).
+        rows' leading axes), ``scale_`` (per-gene standard deviation of the
+        noise before it is projected off the axes) and the residual
+        variances of the training rows and of the generated pool (only with
+        ``residual_noise=True``).
 
     X_fit_ : ndarray of shape (n_samples, n_features)
         The training rows (only with ``keep_training_data=True``).

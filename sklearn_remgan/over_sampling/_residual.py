@@ -1,18 +1,27 @@
 """Gene-level residual noise that a generator leaves out of its rows."""
 
+import warnings
+
 import numpy as np
 
+from sklearn_remgan.metrics._cross_fit import _splitter, choose_n_components
 from sklearn_remgan.metrics._rem import REM
 
-#: Rows per block when projecting residuals (bounds the temporaries).
-_BLOCK = 2048
+#: Bytes of one float64 block of rows when projecting residuals (bounds the
+#: temporaries on wide data: 32,000 genes give blocks of 256 rows).
+_BLOCK_BYTES = 64 * 2**20
+
+
+def _block_rows(n_features):
+    return max(1, _BLOCK_BYTES // (8 * max(int(n_features), 1)))
 
 
 def _residual_variance(X, mean, components):
     """Per-feature mean square of the rows' residual off ``mean + span(components)``."""
     total = np.zeros(X.shape[1], dtype=np.float64)
-    for start in range(0, X.shape[0], _BLOCK):
-        R = np.asarray(X[start : start + _BLOCK], dtype=np.float64) - mean
+    step = _block_rows(X.shape[1])
+    for start in range(0, X.shape[0], step):
+        R = np.asarray(X[start : start + step], dtype=np.float64) - mean
         R -= (R @ components.T) @ components
         total += np.einsum("ij,ij->j", R, R)
     return total / X.shape[0]
@@ -23,23 +32,63 @@ def _projected_variance(variance, components):
     P = components
     gram = (P * variance) @ P.T
     p = np.einsum("kj,kj->j", P, P)
-    return variance * (1 - 2 * p) + np.einsum("kj,kl,lj->j", P, gram, P)
+    return variance * (1 - 2 * p) + np.einsum("kj,kj->j", P, gram @ P)
 
 
-def _variance_before_projection(target, components, n_iter=20):
-    """Per-feature variances whose projection off the axes has variance ``target``.
+def _variance_before_projection(target, components, max_iter=500, tol=1e-6):
+    """Non-negative per-feature variances whose projection off the axes is ``target``.
 
     Projecting the noise off the axes removes the share of each feature that
-    lies along them (about ``n_components / n_features``); a fixed-point
-    iteration puts it back, so that the rows gain the missing variance and
-    not a little less.
+    lies along them (about ``n_components / n_features``) and leaks a little
+    into the others. The map from variances before to after the projection is
+    linear, ``M v`` with ``M = Q * Q`` (elementwise, ``Q = I - P^T P``), of norm
+    at most 1; projected gradient steps on ``||M v - target||^2`` with ``v >=
+    0`` find the closest match. With features much more numerous than axes it
+    is exact; with few features per axis it cannot be (a feature that needs
+    no noise still gets some from its neighbours), which :meth:`fit` reports.
     """
     variance = target.copy()
-    for _ in range(n_iter):
-        variance = np.maximum(
-            variance + target - _projected_variance(variance, components), 0.0
-        )
+    for _ in range(max_iter):
+        error = _projected_variance(variance, components) - target
+        step = np.maximum(variance - _projected_variance(error, components), 0.0)
+        change = np.abs(step - variance).sum()
+        variance = step
+        if change <= tol * max(target.sum(), np.finfo(float).tiny):
+            break
     return variance
+
+
+#: Folds of the cross-fitted residual (as ``cross_fitted_rem``'s default).
+_CV = 5
+
+
+def _cross_fitted_variance(X, y, n_components):
+    """Per-feature residual variance of rows off PCAs fitted without them.
+
+    ``X`` is split in (up to) 5 folds, stratified by ``y`` where every label
+    can be in every fold, with a fixed seed; each fold's rows are measured
+    off a :class:`REM` fitted on the other folds, with ``n_components``
+    resolved by :func:`choose_n_components` on the smallest fit.
+    """
+    n = X.shape[0]
+    strata = None if y is None else np.asarray(y).astype(str)
+    splitter = _splitter(min(_CV, n), strata, 0)
+    folds = [test for _, test in splitter.split(X, strata)]
+    n_fit = n - max(len(test) for test in folds)
+    k = choose_n_components(n_components, n_fit, X.shape[1])
+    total = np.zeros(X.shape[1], dtype=np.float64)
+    for test in folds:
+        train = np.setdiff1d(np.arange(n), test)
+        rem = REM(k).fit(X[train])
+        total += _residual_variance(X[test], rem.mean_, rem.components_) * len(test)
+    return total / n
+
+
+def min_rows(method):
+    """Fewest real rows the residual model of ``method`` can be fitted on."""
+    # Two rows keep one axis and a residual; cross-fitting needs two in each
+    # fit, so three rows in all.
+    return 3 if method == "cross-fitted" else 2
 
 
 class ResidualNoise:
@@ -57,18 +106,36 @@ class ResidualNoise:
 
     Parameters
     ----------
-    n_components : int
-        Number of leading principal axes of the real rows left untouched.
+    n_components : int or None, default=None
+        Number of leading principal axes of the real rows left untouched,
+        resolved by :func:`~sklearn_remgan.metrics.choose_n_components` (None:
+        ``min(50, bound // 2)``; an int is capped at ``min(n_rows - 1,
+        n_features - 1)``).
+    method : {'training', 'cross-fitted'}, default='training'
+        The real residual variance to match. ``'training'``: that of the real
+        rows off their own axes (in-sample: lower than a new row's, since the
+        axes were fitted on those rows). ``'cross-fitted'``: that of each of
+        5 folds of the real rows off axes fitted on the other folds, the
+        residual a new real row has (the honest REM of
+        :func:`~sklearn_remgan.metrics.cross_fitted_rem`).
 
     Attributes
     ----------
-    components_ : ndarray of shape (n_components, n_features)
-        Orthonormal leading axes of the real rows (float32).
+    components_ : ndarray of shape (n_components_, n_features)
+        Orthonormal leading axes of all the real rows (float32); the noise
+        is projected off them.
+    n_components_ : int
+        Number of axes.
     scale_ : ndarray of shape (n_features,)
         Standard deviation of the noise per feature before the projection
         (float32), chosen so that after the projection each feature gains
-        ``max(real - generated, 0)`` of the per-feature residual variances;
-        0 where the generated rows already vary as much as the real ones.
+        ``max(real - generated, 0)`` of the per-feature residual variances
+        (exactly where features far outnumber the axes; see
+        ``match_error_``).
+    match_error_ : float
+        L1 distance between the variance the noise adds per feature (after
+        the projection) and the missing variance, relative to the real rows'
+        total residual variance; above 0.05 ``fit`` warns.
     real_residual_variance_, generated_residual_variance_ : ndarray of \
 shape (n_features,)
         The two per-feature residual variances (float64).
@@ -86,33 +153,67 @@ shape (n_features,)
     True
     """
 
-    def __init__(self, n_components):
+    def __init__(self, n_components=None, *, method="training"):
         self.n_components = n_components
+        self.method = method
 
-    def fit(self, X_real, X_generated):
+    def fit(self, X_real, X_generated, y=None):
         """Measure the residual variance the generated rows lack.
 
         Parameters
         ----------
         X_real : ndarray of shape (n_real, n_features)
-            Real (training) rows; their principal axes are fitted here.
+            Real (training) rows, at least 2 (3 with ``'cross-fitted'``) and
+            at least 2 features; their principal axes are fitted here.
         X_generated : ndarray of shape (n_generated, n_features)
             Generated rows, conditioned like the real rows.
+        y : ndarray of shape (n_real,), default=None
+            Labels of the real rows, which stratify the cross-fitting folds.
 
         Returns
         -------
         self : ResidualNoise
         """
-        rem = REM(self.n_components).fit(X_real)
+        n, d = X_real.shape
+        if n < min_rows(self.method):
+            raise ValueError(
+                f"The {self.method} residual needs at least "
+                f"{min_rows(self.method)} real rows; got {n}."
+            )
+        k = choose_n_components(self.n_components, n, d)
+        rem = REM(k).fit(X_real)
         components = rem.components_
-        self.real_residual_variance_ = _residual_variance(X_real, rem.mean_, components)
+        if self.method == "cross-fitted":
+            real = _cross_fitted_variance(X_real, y, self.n_components)
+        else:
+            real = _residual_variance(X_real, rem.mean_, components)
+        self.real_residual_variance_ = real
         self.generated_residual_variance_ = _residual_variance(
             X_generated, rem.mean_, components
         )
-        missing = self.real_residual_variance_ - self.generated_residual_variance_
-        variance = _variance_before_projection(np.maximum(missing, 0.0), components)
+        missing = np.maximum(
+            self.real_residual_variance_ - self.generated_residual_variance_, 0.0
+        )
+        variance = _variance_before_projection(missing, components)
+        added = _projected_variance(variance, components)
+        # Relative to the real rows' residual, the variance the rows should end with.
+        self.match_error_ = float(
+            np.abs(added - missing).sum()
+            / max(self.real_residual_variance_.sum(), np.finfo(float).tiny)
+        )
+        if self.match_error_ > 0.05:
+            warnings.warn(
+                f"With {components.shape[0]} residual components for "
+                f"{components.shape[1]} features, the noise projected off the axes "
+                "misses the residual variance per feature by "
+                f"{self.match_error_:.0%} of the real rows' (L1); use fewer "
+                "residual_components.",
+                UserWarning,
+                stacklevel=2,
+            )
         self.scale_ = np.sqrt(variance).astype(np.float32)
         self.components_ = components.astype(np.float32)
+        self.n_components_ = int(components.shape[0])
         return self
 
     def draw(self, n_samples, rng):

@@ -221,7 +221,7 @@ class WGANGPSampler(BaseGenerativeSampler):
         resume_from=None,
         aligner=None,
         residual_noise=False,
-        residual_components=50,
+        residual_components=None,
         keep_training_data=True,
         early_stopping=False,
         validation_fraction=0.1,

@@ -442,7 +442,6 @@ def test_residual_noise_adds_the_missing_variance_off_the_axes(
     model = sampler.residual_model_
     assert model.components_.shape == (2, X.shape[1])
     missing = model.real_residual_variance_ - model.generated_residual_variance_
-    assert (model.scale_[missing <= 0] == 0).all()
 
     noisy, labels = sampler.sample(
         3000, "a", covariates=["tumor"] * 3000, random_state=1
@@ -481,24 +480,44 @@ def test_residual_noise_is_reproducible_and_pickles(toy, sampler_cls, fast_param
     assert not hasattr(off, "residual_model_")
     b, _ = off.sample(50, random_state=3)
     assert not np.array_equal(a, b)
+    P = first.residual_model_.components_
+    np.testing.assert_allclose((a - b) @ P.T, 0, atol=1e-4)  # same rows on the axes
     X_res, _ = sampler_cls({"c": 40}, random_state=0, **params).fit_resample(X, y)
     assert X_res.shape == (len(X) + 25, X.shape[1]) and np.isfinite(X_res).all()
 
 
-def test_residual_components_beyond_the_data_are_refused_before_training(
-    toy, sampler_cls, fast_params
+def test_residual_components_follow_the_package_rule(toy, sampler_cls, fast_params):
+    X, y, _ = toy  # 80 rows x 6 features: at most 5 axes
+    sampler = sampler_cls(residual_noise=True, random_state=0, **fast_params)
+    assert sampler.fit(X, y).residual_model_.n_components_ == 2  # min(50, 5 // 2)
+    sampler.set_params(residual_components=7)
+    assert sampler.fit(X, y).residual_model_.n_components_ == 5  # capped
+    sampler.set_params(residual_noise="cross-fitted", residual_components=None)
+    model = sampler.fit(X, y).residual_model_
+    assert model.n_components_ == 2
+    # Honest residual: above the in-sample one of the same rows.
+    in_sample = sampler_cls(residual_noise=True, random_state=0, **fast_params)
+    in_sample = in_sample.fit(X, y).residual_model_
+    assert model.real_residual_variance_.sum() > in_sample.real_residual_variance_.sum()
+
+
+@pytest.mark.parametrize(
+    "residual_noise, rows, features, match",
+    [
+        (True, 6, 1, r"needs at least 2 training rows and 2 features .* 1 feature"),
+        ("cross-fitted", 2, 6, r"needs at least 3 training rows .* got 2 row"),
+    ],
+)
+def test_residual_noise_without_enough_data_is_refused_before_training(
+    sampler_cls, fast_params, residual_noise, rows, features, match
 ):
-    X, y, _ = toy
-    fitted = sampler_cls(random_state=0, **fast_params).fit(X, y)
-    net = fitted.net_
-    fitted.set_params(residual_noise=True, residual_components=7)
-    with pytest.raises(
-        ValueError, match=r"residual_components=7 is more than .* at most 6"
-    ):
-        fitted.fit(X, y)
-    assert fitted.net_ is net  # the earlier fit is kept
-    # Ignored without residual_noise.
-    sampler_cls(residual_components=500, random_state=0, **fast_params).fit(X, y)
+    rng = np.random.RandomState(0)
+    X = rng.randn(rows, features).astype(np.float32)
+    y = np.array(["a", "b"] * rows)[:rows]
+    sampler = sampler_cls(residual_noise=residual_noise, random_state=0, **fast_params)
+    with pytest.raises(ValueError, match=match):
+        sampler.fit(X, y)
+    assert not hasattr(sampler, "net_")  # refused before any training
 
 
 def test_keep_training_data(toy, sampler_cls, fast_params):

@@ -1,10 +1,17 @@
+import warnings
+
 import numpy as np
 import pytest
 from scipy.stats import wasserstein_distance
 
 from sklearn_remgan.metrics import REM, precision_recall
 from sklearn_remgan.over_sampling import DDPMSampler
-from sklearn_remgan.over_sampling._residual import ResidualNoise, _residual_variance
+from sklearn_remgan.over_sampling._residual import (
+    ResidualNoise,
+    _projected_variance,
+    _residual_variance,
+    _variance_before_projection,
+)
 
 #: Three orthonormal axes in 40 features.
 BASIS = np.linalg.qr(np.random.default_rng(42).normal(size=(40, 3)))[0].T
@@ -49,6 +56,61 @@ def test_no_noise_where_generated_rows_already_vary_enough():
     model = ResidualNoise(3).fit(real, noisy)
     assert (model.scale_ == 0).all()
     assert (model.draw(10, rng) == 0).all()
+
+
+def test_features_that_need_no_noise_get_almost_none():
+    # Half the features lack variance, the other half lack none.
+    odd = np.arange(40) % 2 == 1
+    target = np.where(odd, 0.0, np.linspace(0.5, 1.5, 40))
+    variance = _variance_before_projection(target, BASIS)
+    added = _projected_variance(variance, BASIS)
+    assert (variance >= 0).all() and (variance[odd] == 0).all()
+    # What the others' noise leaks into them through the projection (3 axes
+    # for 40 features: at most 0.11 here) ...
+    assert added[odd].max() < 0.15 * target[~odd].mean()
+    np.testing.assert_allclose(added[~odd], target[~odd], rtol=0.02)
+    # ... and the correction's gain over drawing the target variances as they
+    # are (L1 error 0.13 of the total without it).
+    error = np.abs(added - target).sum() / target.sum()
+    uncorrected = np.abs(_projected_variance(target, BASIS) - target).sum()
+    assert error < 0.05 < uncorrected / target.sum()
+    # A model whose generated rows already vary more adds nothing anywhere.
+    rng = np.random.default_rng(0)
+    real, _ = _low_rank_plus_noise(500, rng, 0.3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = ResidualNoise(3).fit(real, real * 1.5)
+    assert (model.scale_ == 0).all() and model.match_error_ == 0
+
+
+def test_few_features_per_axis_are_reported():
+    # 4 axes in 6 features; the generated rows vary more than the real ones on
+    # three features and lack all noise on the other three.
+    rng = np.random.default_rng(0)
+    axes = np.linalg.qr(rng.normal(size=(6, 6)))[0][:4]
+    signal = (rng.normal(size=(2000, 4)) * [6.0, 5.0, 4.0, 3.0]) @ axes
+    real = signal + rng.normal(size=signal.shape)
+    generated = signal + rng.normal(size=signal.shape) * [1.5, 1.5, 1.5, 0, 0, 0]
+    with pytest.warns(UserWarning, match=r"With 4 residual components for 6 features"):
+        model = ResidualNoise(4).fit(real, generated)
+    assert model.match_error_ > 0.05
+
+
+def test_cross_fitted_residual_is_that_of_new_rows():
+    rng = np.random.default_rng(0)
+    noise_sd = np.linspace(0.5, 1.5, 40)
+    real, _ = _low_rank_plus_noise(60, rng, noise_sd)  # few rows for 40 features
+    new, _ = _low_rank_plus_noise(5000, rng, noise_sd)
+    _, smooth = _low_rank_plus_noise(60, rng, noise_sd)
+    training = ResidualNoise(3).fit(real, smooth)
+    honest = ResidualNoise(3, method="cross-fitted").fit(real, smooth)
+    P = training.components_.astype(np.float64)
+    mean = real.mean(axis=0)
+    truth = _residual_variance(new, mean, P).sum()
+    assert training.real_residual_variance_.sum() < 0.95 * truth  # in-sample: low
+    np.testing.assert_allclose(honest.real_residual_variance_.sum(), truth, rtol=0.08)
+    assert honest.scale_.sum() > training.scale_.sum()
+    np.testing.assert_array_equal(honest.components_, training.components_)
 
 
 @pytest.mark.parametrize("n_samples", [1, 7])
