@@ -12,7 +12,11 @@ from sklearn_remgan.over_sampling._diffusion import (
     cosine_alpha_bar,
     sampling_timesteps,
 )
-from sklearn_remgan.over_sampling.tests.conftest import FAST_DDPM
+from sklearn_remgan.over_sampling.tests.conftest import (
+    FAST_DDPM,
+    SLICE_DDPM,
+    split_by_patient,
+)
 
 # ---------------------------------------------------------------- schedule
 
@@ -364,25 +368,12 @@ def test_sampler_verbose_bar(toy, capsys):
 
 
 def test_real_data_recall_beats_a_collapsed_generator(tcga_slice):
-    from sklearn.model_selection import GroupShuffleSplit
-
     from sklearn_remgan.metrics import precision_recall
 
     X, y, status = tcga_slice["X"], tcga_slice["y"], tcga_slice["status"]
-    train, test = next(
-        GroupShuffleSplit(1, test_size=0.25, random_state=0).split(
-            X, groups=tcga_slice["patient"]
-        )
-    )
+    train, test = split_by_patient(tcga_slice)
     sampler = DDPMSampler(
-        hidden_dim=256,
-        n_blocks=2,
-        sampling="ddpm",
-        n_steps=200,
-        max_epochs=150,
-        batch_size=64,
-        lr=2e-3,
-        ema_decay=0.95,
+        **SLICE_DDPM,
         random_state=0,
     ).fit(X[train], y[train], covariates=status[train])
     generated, _ = sampler.sample(

@@ -12,6 +12,7 @@ from sklearn_remgan.over_sampling._residual import (
     _residual_variance,
     _variance_before_projection,
 )
+from sklearn_remgan.over_sampling.tests.conftest import SLICE_DDPM, split_by_patient
 
 #: Three orthonormal axes in 40 features.
 BASIS = np.linalg.qr(np.random.default_rng(42).normal(size=(40, 3)))[0].T
@@ -125,22 +126,10 @@ def test_draw_shapes_and_reproducibility(n_samples):
 
 
 def test_real_data_noise_brings_generated_rem_to_the_held_out_rows(tcga_slice):
-    from sklearn.model_selection import GroupShuffleSplit
-
     X, y, status = tcga_slice["X"], tcga_slice["y"], tcga_slice["status"]
-    train, test = next(
-        GroupShuffleSplit(1, test_size=0.25, random_state=0).split(
-            X, groups=tcga_slice["patient"]
-        )
-    )
+    train, test = split_by_patient(tcga_slice)
     sampler = DDPMSampler(
-        hidden_dim=256,
-        n_blocks=2,
-        n_steps=200,
-        max_epochs=150,
-        batch_size=64,
-        lr=2e-3,
-        ema_decay=0.95,
+        **SLICE_DDPM,
         residual_noise=True,
         residual_components=20,
         random_state=0,
