@@ -67,8 +67,9 @@ def _cross_fitted_variance(X, y, n_components):
 
     ``X`` is split in (up to) 5 folds, stratified by ``y`` where every label
     can be in every fold, with a fixed seed; each fold's rows are measured
-    off a :class:`REM` fitted on the other folds, with ``n_components``
-    resolved by :func:`choose_n_components` on the smallest fit.
+    off a :class:`REM` fitted on the other folds, with the ``n_components``
+    of the axes the noise is projected off (capped by
+    :func:`choose_n_components` where a fold's fit has too few rows).
     """
     n = X.shape[0]
     strata = None if y is None else np.asarray(y).astype(str)
@@ -184,7 +185,7 @@ shape (n_features,)
         rem = REM(k).fit(X_real)
         components = rem.components_
         if self.method == "cross-fitted":
-            real = _cross_fitted_variance(X_real, y, self.n_components)
+            real = _cross_fitted_variance(X_real, y, k)
         else:
             real = _residual_variance(X_real, rem.mean_, components)
         self.real_residual_variance_ = real
