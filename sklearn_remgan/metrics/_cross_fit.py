@@ -113,6 +113,26 @@ def _splitter(cv, y, random_state):
     return StratifiedKFold(cv, shuffle=True, random_state=random_state)
 
 
+def _folds(X, strata, cv, groups, seed):
+    """Test folds of ``X``'s rows (see :func:`_splitter` for an int ``cv``)."""
+    splitter = _splitter(cv, strata, seed)
+    return [np.asarray(test) for _, test in splitter.split(X, strata, groups)]
+
+
+def _fold_n_components(n_components, folds, n_rows, n_features):
+    """Components of every fold's REM: the rule applied to the smallest fit."""
+    n_fit = n_rows - max(len(test) for test in folds)
+    return choose_n_components(n_components, n_fit, n_features)
+
+
+def _fold_rems(X, folds, n_components, *, svd_solver="auto", random_state=None):
+    """Yield ``(i, test, rem)``: each fold with a REM fitted on the other rows."""
+    for i, test in enumerate(folds):
+        train = np.setdiff1d(np.arange(X.shape[0]), test)
+        rem = REM(n_components, svd_solver=svd_solver, random_state=random_state)
+        yield i, test, rem.fit(X[train])
+
+
 @validate_params(
     {
         "real": ["array-like", "sparse matrix"],
@@ -219,8 +239,7 @@ def cross_fitted_rem(
         )
     # Labels of mixed types (str and int) stratify as strings.
     strata = None if y is None else y.astype(str)
-    splitter = _splitter(cv, strata, rng.randint(np.iinfo(np.int32).max))
-    folds = [np.asarray(test) for _, test in splitter.split(real, strata, groups)]
+    folds = _folds(real, strata, cv, groups, rng.randint(np.iinfo(np.int32).max))
     covered = np.bincount(np.concatenate(folds), minlength=n_real)
     if len(folds) < 2 or not (covered == 1).all():
         raise ValueError(
@@ -228,16 +247,14 @@ def cross_fitted_rem(
             f"cover every row exactly once; got {len(folds)} fold(s) covering "
             f"{int((covered > 0).sum())} row(s)."
         )
-    n_fit = n_real - max(len(test) for test in folds)
-    n_comp = choose_n_components(n_components, n_fit, n_features)
+    n_comp = _fold_n_components(n_components, folds, n_real, n_features)
     rem_real = np.empty(n_real, dtype=np.float64)
     rem_gen = None
     if generated is not None:
         rem_gen = np.empty(generated.shape[0], dtype=np.float64)
         dealt = np.array_split(rng.permutation(generated.shape[0]), len(folds))
-    for i, test in enumerate(folds):
-        train = np.setdiff1d(np.arange(n_real), test)
-        rem = REM(n_comp, svd_solver=svd_solver, random_state=rng).fit(real[train])
+    fold_rems = _fold_rems(real, folds, n_comp, svd_solver=svd_solver, random_state=rng)
+    for i, test, rem in fold_rems:
         rem_real[test] = rem.score_samples(real[test])
         if generated is not None and dealt[i].size:
             rem_gen[dealt[i]] = rem.score_samples(generated[dealt[i]])

@@ -4,7 +4,12 @@ import warnings
 
 import numpy as np
 
-from sklearn_remgan.metrics._cross_fit import _splitter, choose_n_components
+from sklearn_remgan.metrics._cross_fit import (
+    _fold_n_components,
+    _fold_rems,
+    _folds,
+    choose_n_components,
+)
 from sklearn_remgan.metrics._rem import REM
 
 #: Bytes of one float64 block of rows when projecting residuals (bounds the
@@ -71,16 +76,12 @@ def _cross_fitted_variance(X, y, n_components):
     of the axes the noise is projected off (capped by
     :func:`choose_n_components` where a fold's fit has too few rows).
     """
-    n = X.shape[0]
+    n, d = X.shape
     strata = None if y is None else np.asarray(y).astype(str)
-    splitter = _splitter(min(_CV, n), strata, 0)
-    folds = [test for _, test in splitter.split(X, strata)]
-    n_fit = n - max(len(test) for test in folds)
-    k = choose_n_components(n_components, n_fit, X.shape[1])
-    total = np.zeros(X.shape[1], dtype=np.float64)
-    for test in folds:
-        train = np.setdiff1d(np.arange(n), test)
-        rem = REM(k).fit(X[train])
+    folds = _folds(X, strata, min(_CV, n), None, 0)
+    k = _fold_n_components(n_components, folds, n, d)
+    total = np.zeros(d, dtype=np.float64)
+    for _, test, rem in _fold_rems(X, folds, k):
         total += _residual_variance(X[test], rem.mean_, rem.components_) * len(test)
     return total / n
 
